@@ -1,0 +1,3 @@
+"""ptgen: generate PyTorch projects in the victoresque/pytorch-template layout."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,142 @@
+"""The `ptgen` command line: thin wrappers over options.py and render.py."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ptgen import __version__
+from ptgen.errors import PtgenError
+from ptgen.options import SCHEMA, Option, load_options_file, parse_sets, resolve
+
+app = typer.Typer(
+    help="Generate modern PyTorch projects in the victoresque/pytorch-template layout.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+EXIT_INTERRUPTED = 130
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ptgen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    ctx.obj = {"debug": debug}
+
+
+@contextmanager
+def _user_errors(ctx: typer.Context) -> Iterator[None]:
+    """Turn failures into one line on stderr and an exit code, unless --debug."""
+    debug = bool(ctx.obj and ctx.obj.get("debug"))
+    try:
+        yield
+    except PtgenError as exc:
+        if debug:
+            raise
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except (KeyboardInterrupt, typer.Abort):
+        typer.echo("interrupted: nothing was written", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except (typer.Exit, typer.BadParameter):
+        raise
+    except Exception as exc:
+        if debug:
+            raise
+        typer.echo(f"error: {type(exc).__name__}: {exc} (rerun with --debug for details)", err=True)
+        raise typer.Exit(1) from None
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def _prompt(option: Option, default: Any) -> Any:
+    if option.kind == "bool":
+        return typer.confirm(option.help, default=default, err=True)
+    import click
+
+    kind = click.Choice(option.choices) if option.kind == "choice" else str
+    while True:
+        value = typer.prompt(f"{option.name} ({option.help})", default=default, type=kind, err=True)
+        try:
+            return option.convert(value)
+        except PtgenError as exc:
+            typer.echo(exc.message, err=True)
+
+
+@app.command()
+def new(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Project name (folder and package).")],
+    options: Annotated[
+        Path | None,
+        typer.Option("--options", help="YAML file of option values.", dir_okay=False),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Option value KEY=VALUE (repeatable; wins over --options)."),
+    ] = None,
+    output_dir: Annotated[
+        Path, typer.Option("--output-dir", "-o", help="Folder to create the project in.")
+    ] = Path("."),
+    no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the files it would write; write nothing.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing folder (after rendering).")
+    ] = False,
+) -> None:
+    """Create a new project NAME. Prints the created path on stdout."""
+    from ptgen.render import Generation
+
+    with _user_errors(ctx):
+        from_file = load_options_file(options) if options else {}
+        prompter = _prompt if not no_input and _interactive() else None
+        answers = resolve(name, from_file, parse_sets(set_ or []), prompter)
+        generation = Generation(answers, output_dir, force=force)
+        if dry_run:
+            for rel in generation.dry_run():
+                typer.echo(f"{generation.dest.name}/{rel}")
+            typer.echo("dry run: nothing was written", err=True)
+            return
+        dest = generation.run()
+        typer.echo(f"created {answers['preset']} project in {dest}", err=True)
+        typer.echo("next: pip install -e . && python train.py -c config.yaml", err=True)
+        typer.echo(str(dest))
+
+
+@app.command("options")
+def list_options() -> None:
+    """List every option with its type, default, allowed values and help."""
+    for option in SCHEMA.options:
+        default = str(option.default).lower() if option.kind == "bool" else option.default
+        typer.echo(f"{option.name}  ({option.kind}, default: {default})")
+        typer.echo(f"    {option.help}")
+        typer.echo(f"    allowed: {option.allowed()}")
+        if option.when:
+            typer.echo(f"    applies when: {option.when[0]} = {option.when[1]}")
+        if not option.prompt:
+            typer.echo("    set by: the NAME argument of `ptgen new`")
+
+
+def main() -> None:
+    app()

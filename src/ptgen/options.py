@@ -1,0 +1,227 @@
+"""The options table: one source of truth for prompts, validation, `ptgen options`,
+the answers file written into the project and the cookiecutter context."""
+
+from __future__ import annotations
+
+import difflib
+import keyword
+import re
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ptgen.errors import PtgenError
+
+TRUE_WORDS = frozenset({"true", "yes", "y", "on", "1"})
+FALSE_WORDS = frozenset({"false", "no", "n", "off", "0"})
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    kind: str  # "str" | "bool" | "choice"
+    default: Any
+    help: str
+    choices: tuple[str, ...] = ()
+    when: tuple[str, str] | None = None  # applies only if answers[when[0]] == when[1]
+    prompt: bool = True
+
+    def applies(self, answers: Mapping[str, Any]) -> bool:
+        return self.when is None or answers.get(self.when[0]) == self.when[1]
+
+    def allowed(self) -> str:
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        if self.kind == "bool":
+            return "true or false"
+        return "a non-empty single-line string"
+
+    def convert(self, value: Any, *, from_text: bool = False) -> Any:
+        """Return ``value`` as this option's type, or raise PtgenError naming what is allowed."""
+        bad = PtgenError(f"option '{self.name}': {value!r} is not valid; expected {self.allowed()}")
+        if self.kind == "bool":
+            if isinstance(value, bool):
+                return value
+            if from_text and isinstance(value, str):
+                word = value.strip().lower()
+                if word in TRUE_WORDS:
+                    return True
+                if word in FALSE_WORDS:
+                    return False
+            raise bad
+        if not isinstance(value, str) or not value.strip() or "\n" in value:
+            raise bad
+        if self.kind == "choice" and value not in self.choices:
+            raise bad
+        return value
+
+
+@dataclass(frozen=True)
+class Schema:
+    options: tuple[Option, ...]
+    by_name: dict[str, Option] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {o.name: o for o in self.options})
+
+    def get(self, name: str) -> Option:
+        try:
+            return self.by_name[name]
+        except KeyError:
+            close = difflib.get_close_matches(name, self.by_name, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            valid = ", ".join(self.by_name)
+            raise PtgenError(f"unknown option '{name}'{hint}; valid options: {valid}") from None
+
+
+SCHEMA = Schema(
+    (
+        Option(
+            "project_name",
+            "str",
+            "my-project",
+            "Project name: the folder, the distribution name and (with - or . as _) the package.",
+            prompt=False,
+        ),
+        Option("description", "str", "A PyTorch project.", "One-line description for README/pyproject."),
+        Option("author", "str", "Your Name", "Author written into pyproject.toml."),
+        Option(
+            "preset",
+            "choice",
+            "digits",
+            "Dataset and model: scikit-learn's bundled digits (offline) or MNIST (torchvision).",
+            choices=("digits", "mnist"),
+        ),
+        Option(
+            "data_dir",
+            "str",
+            "data/",
+            "Where the dataset is stored or downloaded to.",
+            when=("preset", "mnist"),
+        ),
+        Option("tensorboard", "bool", False, "Also log metrics to TensorBoard."),
+        Option("github_actions", "bool", True, "Add a GitHub Actions workflow running lint + tests."),
+    )
+)
+
+# Module names a generated package must not shadow: its own top-level scripts and what it imports.
+RESERVED_IMPORT_NAMES = frozenset(
+    {"torch", "torchvision", "numpy", "yaml", "sklearn", "tensorboard", "train", "tests"}
+)
+_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*$")
+
+
+def import_name(project_name: str) -> str:
+    return project_name.lower().replace("-", "_").replace(".", "_")
+
+
+def dist_name(project_name: str) -> str:
+    return project_name.lower().replace("_", "-").replace(".", "-")
+
+
+def check_project_name(name: str) -> None:
+    """Refuse names that are not a valid distribution name or give an unusable import name."""
+    if not _NAME_RE.match(name) or name[-1] in "._-":
+        raise PtgenError(
+            f"project name {name!r} is not valid: use letters, digits, '-', '_' or '.', "
+            "starting with a letter and ending with a letter or digit"
+        )
+    module = import_name(name)
+    if keyword.iskeyword(module) or keyword.issoftkeyword(module):
+        raise PtgenError(f"project name {name!r} gives package '{module}', a Python keyword")
+    if module in sys.stdlib_module_names:
+        raise PtgenError(
+            f"project name {name!r} gives package '{module}', which would shadow the standard "
+            "library module of that name"
+        )
+    if module in RESERVED_IMPORT_NAMES:
+        raise PtgenError(
+            f"project name {name!r} gives package '{module}', which would shadow the "
+            f"'{module}' module the project needs"
+        )
+
+
+def load_options_file(path: Path) -> dict[str, Any]:
+    """Read an options YAML file (safe_load): a mapping of option names to values."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PtgenError(f"cannot read options file '{path}': {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise PtgenError(f"options file '{path}'{where}: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise PtgenError(
+            f"options file '{path}' must be a mapping of option: value, not {type(data).__name__}"
+        )
+    return {str(k): v for k, v in data.items()}
+
+
+def parse_sets(pairs: list[str]) -> dict[str, str]:
+    """Parse repeated ``--set KEY=VALUE`` into a dict (values stay text until validated)."""
+    result: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise PtgenError(f"--set expects KEY=VALUE, got {pair!r}")
+        result[key.strip()] = value
+    return result
+
+
+Prompter = Callable[[Option, Any], Any]
+
+
+def resolve(
+    name: str,
+    from_file: Mapping[str, Any],
+    from_cli: Mapping[str, str],
+    prompter: Prompter | None = None,
+    schema: Schema = SCHEMA,
+) -> dict[str, Any]:
+    """Merge defaults < options file < --set < prompts into validated answers (table order)."""
+    check_project_name(name)
+    given: dict[str, tuple[Any, bool]] = {}
+    for source, from_text in ((from_file, False), (from_cli, True)):
+        for key, value in source.items():
+            given[schema.get(key).name] = (value, from_text)
+
+    if "project_name" in given and given["project_name"][0] != name:
+        raise PtgenError(
+            f"option 'project_name' is {given['project_name'][0]!r} but the NAME argument is "
+            f"{name!r}; drop one of them"
+        )
+    answers: dict[str, Any] = {"project_name": name}
+    for option in schema.options[1:]:
+        if not option.applies(answers):
+            if option.name in given:
+                key, value = option.when  # type: ignore[misc]
+                raise PtgenError(
+                    f"option '{option.name}' applies only when {key} is '{value}' "
+                    f"(here {key} is '{answers[key]}')"
+                )
+            answers[option.name] = option.default
+            continue
+        if option.name in given:
+            value, from_text = given[option.name]
+            answers[option.name] = option.convert(value, from_text=from_text)
+        elif prompter is not None and option.prompt:
+            answers[option.name] = prompter(option, option.default)
+        else:
+            answers[option.name] = option.default
+    return answers
+
+
+def cookiecutter_context(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The extra_context handed to cookiecutter: the answers plus the names derived from them."""
+    name = answers["project_name"]
+    return {**answers, "__package_name": import_name(name), "__dist_name": dist_name(name)}

@@ -1,0 +1,206 @@
+"""Smoke tests: train on a slice of the data, resume exactly, evaluate, fail clearly."""
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+import test as evaluate_script
+import train
+from {{ cookiecutter.__package_name }}.trainer import Trainer
+from {{ cookiecutter.__package_name }}.utils import (
+    CheckpointError,
+    load_checkpoint,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+BATCHES = 96 // 16  # tiny_args: 96 samples, batches of 16
+EXPLODE = ["--set", "lr_scheduler=null", "--set", "optimizer.args.lr=.inf"]  # loss turns NaN
+
+
+def run_dirs(args: list[str]) -> list[Path]:
+    save_dir = next(Path(a.split("=", 1)[1]) for a in args if a.startswith("trainer.save_dir="))
+    return sorted(p for p in save_dir.glob("*/*") if p.is_dir())
+
+
+def train_ok(args: list[str]) -> Path:
+    """Run train.py in-process; return the newest run folder."""
+    before = set(run_dirs(args))
+    assert train.main(args) == 0
+    new = [p for p in run_dirs(args) if p not in before]
+    return new[-1] if new else run_dirs(args)[-1]
+
+
+def losses(run_dir: Path) -> list[tuple[str, str]]:
+    with open(run_dir / "metrics.csv", newline="") as f:
+        return [(row["loss"], row["val_loss"]) for row in csv.DictReader(f)]
+
+
+def weights(path: Path) -> dict[str, torch.Tensor]:
+    return load_checkpoint(path)["model"]
+
+
+def assert_same_weights(a: Path, b: Path) -> None:
+    wa, wb = weights(a), weights(b)
+    assert wa.keys() == wb.keys()
+    for key in wa:
+        assert torch.equal(wa[key], wb[key]), key
+
+
+def test_train_writes_run_folder_and_test_evaluates(tiny_args, capsys):
+    run = train_ok(tiny_args)
+    for name in ("config.yaml", "train.log", "metrics.csv", "latest.pt", "model_best.pt"):
+        assert (run / name).is_file(), name
+    assert len(losses(run)) == 4
+    # keep_last=3: the oldest epoch checkpoint was removed
+    assert sorted(p.name for p in run.glob("checkpoint-epoch*.pt")) == [
+        "checkpoint-epoch2.pt",
+        "checkpoint-epoch3.pt",
+        "checkpoint-epoch4.pt",
+    ]
+    state = torch.load(run / "latest.pt", weights_only=True)
+    assert state["epoch"] == 4 and state["global_step"] == 4 * BATCHES
+    capsys.readouterr()
+    assert evaluate_script.main(["-r", str(run / "model_best.pt"), "-d", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "loss:" in out and "accuracy:" in out
+
+
+def test_resume_after_epoch_is_bit_exact(tiny_args):
+    run = train_ok(tiny_args)
+    uninterrupted = losses(run), weights(run / "latest.pt")
+    # Resume from what a run stopped after epoch 2 had on disk; it rewrites epochs 3 and 4.
+    assert train.main(["-r", str(run / "checkpoint-epoch2.pt")]) == 0
+    assert losses(run) == uninterrupted[0]
+    resumed = weights(run / "latest.pt")
+    for key, value in uninterrupted[1].items():
+        assert torch.equal(resumed[key], value), key
+
+
+def test_stop_mid_epoch_then_resume_is_bit_exact(tiny_args, monkeypatch):
+    full = train_ok(tiny_args)
+    step = Trainer._optimizer_step
+
+    def stop_at_step_9(self):  # as if SIGTERM arrived during step 9 (epoch 2, batch 3)
+        step(self)
+        if self.global_step == 9:
+            self.stop_signal = signal.SIGTERM
+
+    monkeypatch.setattr(Trainer, "_optimizer_step", stop_at_step_9)
+    assert train.main(tiny_args) == 128 + signal.SIGTERM
+    monkeypatch.undo()
+    stopped = run_dirs(tiny_args)[-1]
+    state = load_checkpoint(stopped / "latest.pt")
+    assert (state["epoch"], state["batch"], state["global_step"]) == (2, 3, 9)
+    assert train.main(["-r", str(stopped / "latest.pt")]) == 0
+    assert losses(stopped) == losses(full)
+    assert_same_weights(stopped / "latest.pt", full / "latest.pt")
+
+
+def test_sigterm_saves_and_prints_how_to_resume(tiny_args):
+    args = [*tiny_args, "--epochs", "40"]
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "train.py"), *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not run_dirs(args) or not (run_dirs(args)[-1] / "latest.pt").exists():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert "resume with: python train.py -r" in err
+    stopped = run_dirs(args)[-1]
+    assert load_checkpoint(stopped / "latest.pt")["epoch"] < 40
+    assert train.main(["-r", str(stopped / "latest.pt")]) == 0
+    assert load_checkpoint(stopped / "latest.pt")["epoch"] == 40
+
+
+def test_len_epoch_and_accumulation_count_steps(tiny_args):
+    run = train_ok([*tiny_args, "--set", "trainer.len_epoch=7", "--set", "trainer.accum_steps=2"])
+    state = load_checkpoint(run / "latest.pt")
+    assert state["global_step"] == 4 * 4  # ceil(7 / 2) optimizer steps per epoch
+    assert state["data"]["consumed"] == (4 * 7) % BATCHES  # position inside the current pass
+
+
+def test_non_finite_loss_stops_with_epoch_and_batch(tiny_args, capsys):
+    code = train.main([*tiny_args, *EXPLODE])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "non-finite loss" in err and "at epoch 1, batch" in err
+
+
+def test_non_finite_loss_skip_mode_keeps_going(tiny_args, capsys):
+    args = [*tiny_args, *EXPLODE, "--set", "trainer.on_nan=skip"]
+    assert train.main([*args, "--set", "trainer.monitor=off", "--epochs", "1"]) == 0
+    assert "non-finite loss, skipped" in capsys.readouterr().err
+
+
+def test_bad_checkpoints_are_clear_errors(tiny_args, tmp_path, capsys):
+    run = train_ok([*tiny_args, "--epochs", "1"])
+    truncated = tmp_path / "truncated.pt"
+    truncated.write_bytes((run / "latest.pt").read_bytes()[:1000])
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"weight": torch.zeros(2)}, foreign)
+    for path, message in ((truncated, "cannot be read"), (foreign, "not a checkpoint")):
+        with pytest.raises(CheckpointError, match=message):
+            load_checkpoint(path)
+        assert evaluate_script.main(["-r", str(path)]) == 1
+        assert message in capsys.readouterr().err
+
+
+def test_changed_architecture_needs_finetune(tiny_args, capsys):
+    run = train_ok([*tiny_args, "--epochs", "1"])
+    wider = ["--set", "arch.args.width=4"]
+    code = train.main([*tiny_args, *wider, "-r", str(run / "latest.pt")])
+    assert code == 1 and "--finetune" in capsys.readouterr().err
+    tuned = train_ok([*tiny_args, *wider, "--epochs", "1", "--finetune", str(run / "latest.pt")])
+    assert (tuned / "latest.pt").is_file()
+
+
+def test_config_typo_names_the_key(tiny_args, capsys):
+    assert train.main([*tiny_args, "--set", "trainer.epochz=3"]) == 2
+    assert "trainer.epochz" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-CUDA error")
+def test_missing_cuda_is_a_clear_error(tiny_args, capsys):
+    assert train.main([*tiny_args, "--device", "cuda"]) == 1
+    assert "CUDA is not available" in capsys.readouterr().err
+
+
+def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
+    from {{ cookiecutter.__package_name }}.utils import checkpoint
+
+    path = tmp_path / "latest.pt"
+    checkpoint.save_checkpoint({"arch": {}, "epoch": 1, "model": {}, "config": {}}, path)
+    good = path.read_bytes()
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(checkpoint.torch, "save", crash)
+    with pytest.raises(OSError):
+        checkpoint.save_checkpoint({"arch": {}, "epoch": 2, "model": {}, "config": {}}, path)
+    assert path.read_bytes() == good
+    assert [p.name for p in tmp_path.iterdir()] == ["latest.pt"]
+
+
+def test_run_folders_do_not_collide(tmp_path):
+    from {{ cookiecutter.__package_name }}.config import make_run_dir
+
+    dirs = {make_run_dir(tmp_path, "same") for _ in range(3)}
+    assert len(dirs) == 3
+    assert os.path.commonpath(dirs) == str(tmp_path / "same")

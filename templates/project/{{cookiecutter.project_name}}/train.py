@@ -1,0 +1,150 @@
+"""Train a model: `python train.py -c config.yaml`; resume with `python train.py -r CKPT`."""
+
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+import yaml
+
+import {{ cookiecutter.__package_name }}.data_loader as module_data
+import {{ cookiecutter.__package_name }}.model.loss as module_loss
+import {{ cookiecutter.__package_name }}.model.metric as module_metric
+import {{ cookiecutter.__package_name }}.model.model as module_arch
+from {{ cookiecutter.__package_name }}.base import TrainingStopped
+from {{ cookiecutter.__package_name }}.config import (
+    ConfigError,
+    ConfigParser,
+)
+from {{ cookiecutter.__package_name }}.config.parser import (
+    apply_overrides,
+    load_yaml,
+    validate,
+)
+from {{ cookiecutter.__package_name }}.logger import setup_logging
+from {{ cookiecutter.__package_name }}.trainer import (
+    Trainer,
+    build_optimizer,
+    build_scheduler,
+    use_channels_last,
+)
+from {{ cookiecutter.__package_name }}.utils import (
+    CheckpointError,
+    load_checkpoint,
+    seed_everything,
+    select_device,
+)
+
+SHORTCUTS = {
+    "lr": "optimizer.args.lr",
+    "bs": "data_loader.args.batch_size",
+    "epochs": "trainer.epochs",
+}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("-c", "--config", type=Path, help="config file (YAML)")
+    parser.add_argument("-r", "--resume", type=Path, help="checkpoint to resume from")
+    parser.add_argument("--finetune", type=Path, help="checkpoint to load weights from (new run)")
+    parser.add_argument("-d", "--device", help="auto, cpu, cuda, cuda:N or mps (overrides config)")
+    parser.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config value, e.g. --set optimizer.args.lr=0.01 (repeatable)",
+    )
+    parser.add_argument("--lr", type=float, help="shortcut for --set " + SHORTCUTS["lr"])
+    parser.add_argument("--bs", type=int, help="shortcut for --set " + SHORTCUTS["bs"])
+    parser.add_argument("--epochs", type=int, help="shortcut for --set " + SHORTCUTS["epochs"])
+    parser.add_argument("-v", "--verbose", action="store_true", help="show debug messages")
+    args = parser.parse_args(argv)
+    if not args.config and not args.resume:
+        parser.error("give a config (-c config.yaml) or a checkpoint to resume (-r CKPT)")
+    if args.resume and args.finetune:
+        parser.error("--resume and --finetune exclude each other")
+    return args
+
+
+def overrides(args: argparse.Namespace) -> dict[str, object]:
+    result: dict[str, object] = {}
+    for pair in args.sets:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise ConfigError(f"--set expects KEY=VALUE, got {pair!r}")
+        result[key] = yaml.safe_load(value)
+    for name, key in SHORTCUTS.items():
+        if getattr(args, name) is not None:
+            result[key] = getattr(args, name)
+    if args.device:
+        result["device"] = args.device
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        checkpoint = load_checkpoint(args.resume) if args.resume else None
+        weights = load_checkpoint(args.finetune) if args.finetune else None
+        # Resuming reuses the checkpoint's config and run folder unless -c is given.
+        config_dict = load_yaml(args.config) if args.config else validate(checkpoint["config"])
+        apply_overrides(config_dict, overrides(args))
+        config = ConfigParser(config_dict)
+        logger = setup_logging(verbose=args.verbose)
+
+        cfg = config["trainer"]
+        seed_everything(config.get("seed", 0), cfg["deterministic"])
+        device = select_device(str(config.get("device", "auto")))
+
+        loader_args = {"seed": config.get("seed", 0), "pin_memory": device.type == "cuda"}
+        data_loader = config.init_obj("data_loader", module_data, split="train", **loader_args)
+        valid_data_loader = config.init_obj("data_loader", module_data, split="val", **loader_args)
+
+        model = config.init_obj("arch", module_arch)
+        channels_last = use_channels_last(cfg["channels_last"], model, device)
+        memory_format = torch.channels_last if channels_last else torch.preserve_format
+        model = model.to(device, memory_format=memory_format)
+        criterion = config.lookup("loss", module_loss)
+        metrics = config.lookup("metrics", module_metric) if config.get("metrics") else []
+
+        optimizer = build_optimizer(config, model, device)
+        steps_per_epoch = -(-(cfg["len_epoch"] or len(data_loader)) // cfg["accum_steps"])
+        lr_scheduler, lr_interval = build_scheduler(config, optimizer, steps_per_epoch)
+
+        # Everything is built: only now create (or reopen) the run folder.
+        run_dir = config.start_run(args.resume.parent if args.resume else None)
+        logger = setup_logging(run_dir / "train.log", args.verbose)
+        logger.info(f"run folder: {run_dir}")
+        logger.debug(str(model))
+        trainer = Trainer(
+            model,
+            criterion,
+            metrics,
+            optimizer,
+            config,
+            device,
+            data_loader=data_loader,
+            valid_data_loader=valid_data_loader,
+            lr_scheduler=lr_scheduler,
+            lr_interval=lr_interval,
+            channels_last=channels_last,
+        )
+        if checkpoint is not None:
+            trainer.resume(checkpoint)
+        elif weights is not None:
+            trainer.load_weights(weights)
+        trainer.train()
+        logger.info(f"done: checkpoints in {run_dir}")
+    except (ConfigError, CheckpointError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, ConfigError) else 1
+    except TrainingStopped as exc:
+        print(str(exc), file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

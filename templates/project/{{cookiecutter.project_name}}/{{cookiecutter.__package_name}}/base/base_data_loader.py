@@ -1,0 +1,120 @@
+"""A DataLoader whose order depends only on the seed, and a resumable stream of its batches."""
+
+import random
+import signal
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset, RandomSampler, SequentialSampler
+
+
+def split_indices(n: int, fraction: float, seed: int) -> tuple[list[int], list[int]]:
+    """Shuffle range(n) with a private generator and cut off `fraction` of it.
+
+    Returns (kept, held_out). The global RNGs are not touched.
+    """
+    if not 0.0 <= fraction < 1.0:
+        raise ValueError(f"split fraction must be in [0, 1), got {fraction}")
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).tolist()
+    cut = round(n * fraction)
+    return order[cut:], order[:cut]
+
+
+def seed_worker(worker_id: int) -> None:
+    """Seed NumPy and `random` in each worker from the seed torch gives it; let the main
+    process alone handle Ctrl-C."""
+    seed = torch.initial_seed() % 2**32
+    np.random.seed(seed)
+    random.seed(seed)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class BaseDataLoader(DataLoader):
+    """DataLoader with its own generators: the shuffle order and worker seeds follow `seed`
+    and can be saved and restored (`rng_state` / `set_rng_state`)."""
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        batch_size: int,
+        shuffle: bool,
+        num_workers: int = 0,
+        seed: int = 0,
+        pin_memory: bool = False,
+        drop_last: bool = False,
+    ) -> None:
+        self.sampler_generator = torch.Generator().manual_seed(seed)
+        sampler = (
+            RandomSampler(dataset, generator=self.sampler_generator)
+            if shuffle
+            else SequentialSampler(dataset)
+        )
+        super().__init__(
+            dataset,
+            batch_size=batch_size,
+            sampler=sampler,
+            num_workers=num_workers,
+            pin_memory=pin_memory,
+            drop_last=drop_last,
+            persistent_workers=num_workers > 0,
+            worker_init_fn=seed_worker,
+            # Worker base seeds come from here, not from the global torch RNG.
+            generator=torch.Generator().manual_seed(seed + 1),
+        )
+
+    def rng_state(self) -> dict[str, torch.Tensor]:
+        return {
+            "sampler": self.sampler_generator.get_state(),
+            "loader": self.generator.get_state(),
+        }
+
+    def set_rng_state(self, state: dict[str, torch.Tensor]) -> None:
+        self.sampler_generator.set_state(state["sampler"])
+        self.generator.set_state(state["loader"])
+
+
+class BatchStream:
+    """An endless stream of batches from a `BaseDataLoader` whose position survives a restart.
+
+    `state_dict` records the generator states at the start of the current pass and how many
+    batches of it were consumed; `load_state_dict` replays that position exactly.
+    """
+
+    def __init__(self, loader: BaseDataLoader) -> None:
+        self.loader = loader
+        self._iterator: Any = None
+        self._pass_start: dict[str, torch.Tensor] = loader.rng_state()
+        self.consumed = 0
+
+    def _start_pass(self) -> None:
+        self._pass_start = self.loader.rng_state()
+        self._iterator = iter(self.loader)
+        self.consumed = 0
+
+    def next(self) -> Any:
+        if self._iterator is None:
+            self._start_pass()
+        batch = next(self._iterator)
+        self.consumed += 1
+        if self.consumed == len(self.loader):
+            # Run the sampler to its end now, so that the generators hold exactly the state
+            # the next pass starts from (RandomSampler draws once more when it finishes).
+            for _ in self._iterator:
+                pass
+            self._iterator = None
+        return batch
+
+    def state_dict(self) -> dict[str, Any]:
+        if self._iterator is None:  # at a pass boundary
+            return {"rng": self.loader.rng_state(), "consumed": 0}
+        return {"rng": self._pass_start, "consumed": self.consumed}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.loader.set_rng_state(state["rng"])
+        self._iterator = None
+        if state["consumed"]:
+            self._start_pass()
+            for _ in range(state["consumed"]):  # replay the part of the pass already trained on
+                next(self._iterator)
+            self.consumed = state["consumed"]
