@@ -60,7 +60,10 @@ def _user_errors(ctx: typer.Context) -> Iterator[None]:
     except Exception as exc:
         if debug:
             raise
-        typer.echo(f"error: {type(exc).__name__}: {exc} (rerun with --debug for details)", err=True)
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        typer.echo(
+            f"error: {type(exc).__name__}: {reason} (rerun with --debug for details)", err=True
+        )
         raise typer.Exit(1) from None
 
 
@@ -71,11 +74,11 @@ def _interactive() -> bool:
 def _prompt(option: Option, default: Any) -> Any:
     if option.kind == "bool":
         return typer.confirm(option.help, default=default, err=True)
-    import click
-
-    kind = click.Choice(option.choices) if option.kind == "choice" else str
+    question = f"{option.name} ({option.help})"
+    if option.choices:
+        question += f" [{'/'.join(option.choices)}]"
     while True:
-        value = typer.prompt(f"{option.name} ({option.help})", default=default, type=kind, err=True)
+        value = typer.prompt(question, default=default, err=True)
         try:
             return option.convert(value)
         except PtgenError as exc:

@@ -85,7 +85,9 @@ SCHEMA = Schema(
             "Project name: the folder, the distribution name and (with - or . as _) the package.",
             prompt=False,
         ),
-        Option("description", "str", "A PyTorch project.", "One-line description for README/pyproject."),
+        Option(
+            "description", "str", "A PyTorch project.", "One-line description for README/pyproject."
+        ),
         Option("author", "str", "Your Name", "Author written into pyproject.toml."),
         Option(
             "preset",
@@ -102,7 +104,9 @@ SCHEMA = Schema(
             when=("preset", "mnist"),
         ),
         Option("tensorboard", "bool", False, "Also log metrics to TensorBoard."),
-        Option("github_actions", "bool", True, "Add a GitHub Actions workflow running lint + tests."),
+        Option(
+            "github_actions", "bool", True, "Add a GitHub Actions workflow running lint + tests."
+        ),
     )
 )
 
@@ -110,6 +114,7 @@ SCHEMA = Schema(
 RESERVED_IMPORT_NAMES = frozenset(
     {"torch", "torchvision", "numpy", "yaml", "sklearn", "tensorboard", "train", "tests"}
 )
+MAX_NAME_LENGTH = 40  # keeps generated import lines within the line length
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*$")
 
 
@@ -128,6 +133,8 @@ def check_project_name(name: str) -> None:
             f"project name {name!r} is not valid: use letters, digits, '-', '_' or '.', "
             "starting with a letter and ending with a letter or digit"
         )
+    if len(name) > MAX_NAME_LENGTH:
+        raise PtgenError(f"project name {name!r} is too long: at most {MAX_NAME_LENGTH} characters")
     module = import_name(name)
     if keyword.iskeyword(module) or keyword.issoftkeyword(module):
         raise PtgenError(f"project name {name!r} gives package '{module}', a Python keyword")

@@ -74,6 +74,7 @@ class Generation:
     def _render(self, staging: Path) -> Path:
         from cookiecutter.exceptions import CookiecutterException
         from cookiecutter.main import cookiecutter
+        from jinja2 import TemplateError, TemplateSyntaxError
 
         # A private config keeps the user's ~/.cookiecutterrc and replay folder out of the run.
         private = staging / ".cookiecutter"
@@ -88,8 +89,12 @@ class Generation:
                 output_dir=str(out),
                 default_config=config,
             )
-        except CookiecutterException as exc:
-            raise PtgenError(f"template failed to render: {exc}") from exc
+        except TemplateSyntaxError as exc:
+            where = f"{exc.filename or exc.name}, line {exc.lineno}"
+            raise PtgenError(f"template failed to render: {where}: {exc.message}") from exc
+        except (CookiecutterException, TemplateError) as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise PtgenError(f"template failed to render: {reason}") from exc
         project = Path(result)
         self._verify(out, project)
         return project

@@ -1,0 +1,139 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from ptgen.errors import PtgenError
+from ptgen.options import (
+    SCHEMA,
+    check_project_name,
+    dist_name,
+    import_name,
+    load_options_file,
+    parse_sets,
+    resolve,
+)
+
+from .conftest import TEMPLATE
+
+
+def test_cookiecutter_json_matches_the_schema():
+    spec = json.loads((TEMPLATE / "cookiecutter.json").read_text())
+    public = {k: v for k, v in spec.items() if not k.startswith("_")}
+    assert list(public) == [o.name for o in SCHEMA.options]
+    for option in SCHEMA.options:
+        value = public[option.name]
+        if option.kind == "choice":
+            assert value == list(option.choices) and value[0] == option.default
+        else:
+            assert value == option.default, option.name
+            assert type(value) is (bool if option.kind == "bool" else str)
+
+
+def test_answers_file_template_records_every_option():
+    text = (TEMPLATE / "{{cookiecutter.project_name}}" / ".ptgen.yaml").read_text()
+    keys = [line.split(":")[0] for line in text.splitlines() if line and not line.startswith("#")]
+    assert keys == [o.name for o in SCHEMA.options]
+
+
+def test_defaults_and_precedence():
+    answers = resolve("demo", {"author": "File", "tensorboard": True}, {"author": "Cli"})
+    assert answers["author"] == "Cli"
+    assert answers["tensorboard"] is True
+    assert answers["preset"] == "digits"
+    assert list(answers) == [o.name for o in SCHEMA.options]
+
+
+@pytest.mark.parametrize(
+    ("file", "cli", "message"),
+    [
+        ({"presett": "mnist"}, {}, "unknown option 'presett' (did you mean 'preset'?)"),
+        ({}, {"tensorbord": "true"}, "unknown option 'tensorbord' (did you mean 'tensorboard'?)"),
+        (
+            {"preset": "cifar"},
+            {},
+            "option 'preset': 'cifar' is not valid; expected one of digits, mnist",
+        ),
+        ({}, {"preset": "Digits"}, "option 'preset': 'Digits' is not valid"),
+        (
+            {"tensorboard": "yes please"},
+            {},
+            "option 'tensorboard': 'yes please' is not valid; expected true or false",
+        ),
+        ({"tensorboard": 1}, {}, "expected true or false"),
+        ({}, {"github_actions": "maybe"}, "option 'github_actions': 'maybe' is not valid"),
+        (
+            {"author": ""},
+            {},
+            "option 'author': '' is not valid; expected a non-empty single-line string",
+        ),
+        ({"author": ["a"]}, {}, "option 'author'"),
+        ({"description": "two\nlines"}, {}, "option 'description'"),
+        ({"data_dir": "x/"}, {}, "option 'data_dir' applies only when preset is 'mnist'"),
+        (
+            {"project_name": "other"},
+            {},
+            "option 'project_name' is 'other' but the NAME argument is 'demo'",
+        ),
+    ],
+)
+def test_invalid_options_name_key_value_and_allowed(file, cli, message):
+    with pytest.raises(PtgenError) as info:
+        resolve("demo", file, cli)
+    assert message in info.value.message
+    assert "\n" not in info.value.message
+
+
+def test_bool_text_from_set_and_conditional_option():
+    answers = resolve("demo", {}, {"tensorboard": "yes", "preset": "mnist", "data_dir": "/d/"})
+    assert answers["tensorboard"] is True and answers["data_dir"] == "/d/"
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("1proj", "not valid"),
+        ("my proj", "not valid"),
+        ("proj-", "not valid"),
+        ("../evil", "not valid"),
+        ("café", "not valid"),
+        ("class", "a Python keyword"),
+        ("json", "shadow the standard library"),
+        ("Asyncio", "shadow the standard library"),
+        ("torch", "shadow the 'torch' module"),
+        ("torchvision", "shadow the 'torchvision' module"),
+        ("train", "shadow the 'train' module"),
+        ("x" * 41, "at most 40"),
+    ],
+)
+def test_bad_project_names_are_refused_with_reason(name, reason):
+    with pytest.raises(PtgenError, match=reason):
+        check_project_name(name)
+
+
+def test_names_derived_from_project_name():
+    check_project_name("My.Cool-Project_2")
+    assert import_name("My.Cool-Project_2") == "my_cool_project_2"
+    assert dist_name("My.Cool-Project_2") == "my-cool-project-2"
+
+
+def test_options_file_errors(tmp_path: Path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("preset: digits\nauthor: [unclosed\n")
+    with pytest.raises(PtgenError, match=r"broken.yaml' line 3, column 1"):
+        load_options_file(broken)
+    listed = tmp_path / "list.yaml"
+    listed.write_text("- a\n- b\n")
+    with pytest.raises(PtgenError, match="must be a mapping"):
+        load_options_file(listed)
+    with pytest.raises(PtgenError, match="cannot read options file"):
+        load_options_file(tmp_path / "missing.yaml")
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    assert load_options_file(empty) == {}
+
+
+def test_parse_sets():
+    assert parse_sets(["a=1", "b==2", "c="]) == {"a": "1", "b": "=2", "c": ""}
+    with pytest.raises(PtgenError, match="KEY=VALUE"):
+        parse_sets(["novalue"])
