@@ -18,3 +18,8 @@ for path in UNUSED:
         shutil.rmtree(path)
     else:
         path.unlink()
+
+# An installed copy of this template may hold bytecode caches (pip compiles the .py files it
+# installs); they are not part of the project.
+for cache in list(Path().rglob("__pycache__")):
+    shutil.rmtree(cache)

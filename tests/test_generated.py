@@ -1,0 +1,139 @@
+"""Generate option combinations and run each result's own checks: ruff, then (with torch)
+install, train, resume, evaluate and the project's own test suite."""
+
+import csv
+import itertools
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ptgen import cli
+
+COMBINATIONS = list(itertools.product(("digits", "mnist"), (False, True), (False, True)))
+
+
+def generate(out: Path, name: str, **options: object) -> Path:
+    sets = [a for k, v in options.items() for a in ("--set", f"{k}={str(v).lower()}")]
+    result = CliRunner().invoke(cli.app, ["new", name, "-o", str(out), "--no-input", *sets])
+    assert result.exit_code == 0, result.output
+    return out / name
+
+
+def run(*args: object, cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
+    assert proc.returncode == 0, f"{args}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc
+
+
+@pytest.mark.parametrize(("preset", "tensorboard", "github_actions"), COMBINATIONS)
+def test_generated_code_is_ruff_clean(tmp_path, preset, tensorboard, github_actions):
+    # The longest allowed name: import lines must still fit the line length.
+    name = "a-very-long-project-name-for-line-checks"
+    project = generate(
+        tmp_path, name, preset=preset, tensorboard=tensorboard, github_actions=github_actions
+    )
+    run(sys.executable, "-m", "ruff", "check", "--no-cache", ".", cwd=project)
+    run(sys.executable, "-m", "ruff", "format", "--check", "--no-cache", ".", cwd=project)
+    files = {p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file()}
+    package = name.replace("-", "_")
+    assert (f"{package}/logger/tensorboard.py" in files) == tensorboard
+    assert (".github/workflows/ci.yml" in files) == github_actions
+    assert f"{package}/data_loader/{preset}.py" in files
+    other = "mnist" if preset == "digits" else "digits"
+    assert f"{package}/data_loader/{other}.py" not in files
+    text = "\n".join((project / f).read_text() for f in files if f.endswith((".py", ".toml")))
+    assert ("tensorboard" in text) == tensorboard
+    assert ("torchvision" in text) == (preset == "mnist")
+    assert ("sklearn" in text) == (preset == "digits")
+
+
+def read_test_metrics(output: str) -> dict[str, float]:
+    return {
+        k: float(v) for k, v in (line.split(": ") for line in output.splitlines() if ": " in line)
+    }
+
+
+@pytest.mark.slow
+def test_default_project_installs_trains_resumes_and_evaluates(tmp_path, requires_torch):
+    project = generate(tmp_path, "e2e-digits")
+    run(
+        sys.executable, "-m", "pip", "install", "-q", "--no-build-isolation", "-e", ".", cwd=project
+    )
+    try:
+        runs = tmp_path / "runs"
+        run(
+            sys.executable,
+            "train.py",
+            "-c",
+            "config.yaml",
+            "--set",
+            f"trainer.save_dir={runs}",
+            cwd=project,
+        )
+        (run_dir,) = runs.glob("*/*")
+        with open(run_dir / "metrics.csv", newline="") as f:
+            rows = list(csv.DictReader(f))
+        assert [int(r["epoch"]) for r in rows] == list(range(1, 21))
+
+        # Resume from the epoch-18 checkpoint: the run continues in its folder to epoch 20.
+        proc = run(sys.executable, "train.py", "-r", run_dir / "checkpoint-epoch18.pt", cwd=project)
+        assert "resumed from the end of epoch 18" in proc.stderr
+        with open(run_dir / "metrics.csv", newline="") as f:
+            resumed = list(csv.DictReader(f))
+        assert [r["loss"] for r in resumed] == [r["loss"] for r in rows]
+
+        proc = run(sys.executable, "test.py", "-r", run_dir / "model_best.pt", cwd=project)
+        metrics = read_test_metrics(proc.stdout)
+        assert metrics["accuracy"] >= 0.95, metrics
+
+        run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project)
+        run(sys.executable, "-m", "ruff", "check", "--no-cache", ".", cwd=project)
+        run(sys.executable, "-m", "ruff", "format", "--check", "--no-cache", ".", cwd=project)
+    finally:
+        subprocess.run([sys.executable, "-m", "pip", "uninstall", "-q", "-y", "e2e-digits"])
+
+
+@pytest.mark.slow
+def test_mnist_tensorboard_project_passes_its_own_tests(tmp_path, requires_torch):
+    project = generate(tmp_path, "e2e-mnist", preset="mnist", tensorboard=True)
+    run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project)
+    # A real training run on MNIST-format files made by the project's test helper.
+    sys.path.insert(0, str(project / "tests"))
+    try:
+        from conftest import write_idx  # the generated project's own helper
+    finally:
+        sys.path.pop(0)
+        sys.modules.pop("conftest", None)
+    import numpy as np
+
+    raw = tmp_path / "data" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    rng = np.random.default_rng(1)
+    for prefix, n in (("train", 200), ("t10k", 50)):
+        write_idx(raw / f"{prefix}-images-idx3-ubyte", rng.integers(0, 255, (n, 28, 28)))
+        write_idx(raw / f"{prefix}-labels-idx1-ubyte", np.arange(n) % 10)
+    runs = tmp_path / "runs"
+    run(
+        sys.executable,
+        "train.py",
+        "-c",
+        "config.yaml",
+        "--epochs",
+        "1",
+        "--set",
+        f"trainer.save_dir={runs}",
+        "--set",
+        f"data_loader.args.data_dir={tmp_path / 'data'}",
+        "--set",
+        "data_loader.args.download=false",
+        "--set",
+        "data_loader.args.num_workers=0",
+        cwd=project,
+    )
+    (run_dir,) = runs.glob("*/*")
+    assert list((run_dir / "tensorboard").glob("events.out.tfevents.*"))
