@@ -85,6 +85,35 @@ def test_resume_after_epoch_is_bit_exact(tiny_args):
         assert torch.equal(resumed[key], value), key
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--set", "trainer.amp=bf16"],
+        ["--set", "trainer.amp=fp16"],  # with a GradScaler, whose state is checkpointed
+        ["--set", "trainer.deterministic=true", "--set", "trainer.grad_clip=null"],
+        ["--set", "trainer.accum_steps=4"],  # 6 batches: windows of 4 and 2
+        [
+            "--set",
+            "lr_scheduler={type: WarmupCosine, interval: step,"
+            " args: {warmup_steps: 3, total_steps: auto}}",
+        ],
+        ["--set", "lr_scheduler={type: ReduceLROnPlateau, args: {patience: 0, factor: 0.5}}"],
+        ["--set", "lr_scheduler={type: StepLR, interval: epoch, args: {step_size: 1, gamma: 0.5}}"],
+    ],
+    ids=["bf16", "fp16", "deterministic", "accumulation", "warmup-cosine", "plateau", "step-lr"],
+)
+def test_resume_is_bit_exact_with(tiny_args, extra):
+    run = train_ok([*tiny_args, *extra])
+    uninterrupted = losses(run), weights(run / "latest.pt")
+    assert train.main(["-r", str(run / "checkpoint-epoch2.pt")]) == 0
+    assert losses(run) == uninterrupted[0]
+    resumed = weights(run / "latest.pt")
+    for key, value in uninterrupted[1].items():
+        assert torch.equal(resumed[key], value), key
+    if "trainer.amp=fp16" in extra:
+        assert load_checkpoint(run / "latest.pt")["scaler"]["scale"] > 0
+
+
 def test_stop_mid_epoch_then_resume_is_bit_exact(tiny_args, monkeypatch):
     full = train_ok(tiny_args)
     step = Trainer._optimizer_step

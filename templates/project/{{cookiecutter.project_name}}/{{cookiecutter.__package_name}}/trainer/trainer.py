@@ -155,7 +155,7 @@ class Trainer(BaseTrainer):
                 window_bad = True
                 self.logger.warning(f"epoch {epoch} batch {batch + 1}: non-finite loss, skipped")
             else:
-                self.scaler.scale(loss / micro).backward()
+                self.scaler.scale(loss / micro if micro > 1 else loss).backward()
                 self.train_metrics.update(
                     self._batch_metrics(loss, output, target), target.shape[0]
                 )
