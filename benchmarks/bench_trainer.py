@@ -32,9 +32,21 @@ REPO = Path(__file__).resolve().parents[1]
 
 def generate(out: Path, preset: str) -> Path:
     subprocess.run(
-        [sys.executable, "-m", "ptgen", "new", "bench", "-o", str(out), "--no-input",
-         "--set", f"preset={preset}"],
-        check=True, capture_output=True, stdin=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "ptgen",
+            "new",
+            "bench",
+            "-o",
+            str(out),
+            "--no-input",
+            "--set",
+            f"preset={preset}",
+        ],
+        check=True,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
     )
     return out / "bench"
 
@@ -47,11 +59,19 @@ class Job:
         import torch
 
         self.torch = torch
-        parser = importlib.import_module("bench.config.parser")
+        package = next(project.glob("*/trainer/trainer.py")).parent.parent.name
+        parser = importlib.import_module(f"{package}.config.parser")
         self.pkg = {
-            name: importlib.import_module(f"bench.{name}")
-            for name in ("data_loader", "model.model", "model.loss", "model.metric", "trainer",
-                         "utils", "logger")
+            name: importlib.import_module(f"{package}.{name}")
+            for name in (
+                "data_loader",
+                "model.model",
+                "model.loss",
+                "model.metric",
+                "trainer",
+                "utils",
+                "logger",
+            )
         }
         config = parser.load_yaml(project / "config.yaml")
         parser.apply_overrides(config, {"device": device, **overrides})
@@ -93,10 +113,17 @@ class GeneratedSide:
         steps = -(-(cfg["len_epoch"] or len(train)) // cfg["accum_steps"])
         scheduler, interval = pkg["trainer"].build_scheduler(config, optimizer, steps)
         self.trainer = pkg["trainer"].Trainer(
-            model, config.lookup("loss", pkg["model.loss"]),
-            config.lookup("metrics", pkg["model.metric"]), optimizer, config, job.device,
-            data_loader=train, valid_data_loader=valid, lr_scheduler=scheduler,
-            lr_interval=interval, channels_last=channels_last,
+            model,
+            config.lookup("loss", pkg["model.loss"]),
+            config.lookup("metrics", pkg["model.metric"]),
+            optimizer,
+            config,
+            job.device,
+            data_loader=train,
+            valid_data_loader=valid,
+            lr_scheduler=scheduler,
+            lr_interval=interval,
+            channels_last=channels_last,
             progress=pkg["logger"].Progress(enabled=False),
         )
         self.steps_per_epoch = self.trainer.len_epoch
@@ -122,7 +149,9 @@ class HandWrittenSide:
         self.torch, self.device = torch, job.device
         self.train_loader, self.valid_loader = job.loaders()
         model = job.model()
-        self.channels_last = pkg["trainer"].use_channels_last(cfg["channels_last"], model, job.device)
+        self.channels_last = pkg["trainer"].use_channels_last(
+            cfg["channels_last"], model, job.device
+        )
         self.fmt = torch.channels_last if self.channels_last else torch.preserve_format
         self.model = model.to(job.device, memory_format=self.fmt)
         self.forward = torch.compile(self.model) if cfg["compile"] else self.model
@@ -156,8 +185,9 @@ class HandWrittenSide:
         for i, (x, y) in enumerate(self.train_loader, 1):
             x = x.to(self.device, non_blocking=True, memory_format=self.fmt)
             y = y.to(self.device, non_blocking=True)
-            with torch.autocast(self.device.type, dtype=self.amp_dtype,
-                                enabled=self.amp_dtype is not None):
+            with torch.autocast(
+                self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None
+            ):
                 out = self.forward(x)
                 loss = F.cross_entropy(out, y)
             loss.backward()
@@ -170,7 +200,9 @@ class HandWrittenSide:
             totals += torch.stack([loss.detach(), acc]) * y.shape[0]
             window += loss.detach()
             if i % self.log_step == 0:
-                self.log.info("epoch %d [%d] loss %.6f", self.epoch, i, window.item() / self.log_step)
+                self.log.info(
+                    "epoch %d [%d] loss %.6f", self.epoch, i, window.item() / self.log_step
+                )
                 window.zero_()
         train_loss, train_acc = (totals / len(self.train_loader.dataset)).tolist()
         self.model.eval()
@@ -179,16 +211,27 @@ class HandWrittenSide:
             for x, y in self.valid_loader:
                 x = x.to(self.device, non_blocking=True, memory_format=self.fmt)
                 y = y.to(self.device, non_blocking=True)
-                with torch.autocast(self.device.type, dtype=self.amp_dtype,
-                                    enabled=self.amp_dtype is not None):
+                with torch.autocast(
+                    self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None
+                ):
                     out = self.forward(x)
                     loss = F.cross_entropy(out, y)
                 val += torch.stack([loss, (out.argmax(1) == y).float().mean()]) * y.shape[0]
         val_loss, val_acc = (val / len(self.valid_loader.dataset)).tolist()
-        self.log.info("epoch %d loss %.4f acc %.4f val_loss %.4f val_acc %.4f",
-                      self.epoch, train_loss, train_acc, val_loss, val_acc)
-        state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                 "scheduler": self.scheduler.state_dict(), "epoch": self.epoch}
+        self.log.info(
+            "epoch %d loss %.4f acc %.4f val_loss %.4f val_acc %.4f",
+            self.epoch,
+            train_loss,
+            train_acc,
+            val_loss,
+            val_acc,
+        )
+        state = {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "epoch": self.epoch,
+        }
         tmp = self.dir / "latest.pt.tmp"  # the same crash safety as the trainer's checkpoints
         with open(tmp, "wb") as f:
             torch.save(state, f)
@@ -261,8 +304,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--preset", default="digits", choices=("digits", "mnist"))
-    parser.add_argument("--project", type=Path, help="use this generated project (name: bench)")
-    parser.add_argument("--rounds", type=int, default=9, help="timed epochs per side")
+    parser.add_argument("--project", type=Path, help="use this generated project")
+    parser.add_argument("--rounds", type=int, default=21, help="timed epochs per side")
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--memory-epochs", type=int, default=2)
     parser.add_argument("--compile", action="store_true", help="torch.compile both sides")
@@ -272,8 +315,11 @@ def main() -> None:
 
     import yaml
 
-    overrides: dict[str, Any] = {"trainer.epochs": args.warmup + args.rounds + 1,
-                                 "trainer.early_stop": None, "trainer.compile": args.compile}
+    overrides: dict[str, Any] = {
+        "trainer.epochs": args.warmup + args.rounds + 1,
+        "trainer.early_stop": None,
+        "trainer.compile": args.compile,
+    }
     if args.preset == "mnist":
         overrides["data_loader.args.download"] = False
     overrides.update({k: yaml.safe_load(v) for k, v in (s.split("=", 1) for s in args.sets)})
@@ -287,20 +333,33 @@ def main() -> None:
     ratio = t["trainer"] / t["hand-written"]
     mem_ratio = memory["trainer"][0] / memory["hand-written"][0]
     kind = "peak CUDA memory" if timing["device"].startswith("cuda") else "peak RSS"
-    print(f"device {timing['device']}, amp {timing['amp']}, batch {timing['batch_size']}, "
-          f"{args.rounds} interleaved epochs per side")
+    print(
+        f"device {timing['device']}, amp {timing['amp']}, batch {timing['batch_size']}, "
+        f"{args.rounds} interleaved epochs per side"
+    )
     for name, value in t.items():
         rate = timing["batch_size"] / value
-        print(f"  {name:13s} median step {value * 1e3:8.3f} ms  ({rate:,.0f} samples/s)  "
-              f"{kind} {memory[name][0] / 2**20:,.1f} MiB"
-              + (f" (+{memory[name][1] / 2**20:,.1f} MiB while training)" if memory[name][1] else ""))
+        print(
+            f"  {name:13s} median step {value * 1e3:8.3f} ms  ({rate:,.0f} samples/s)  "
+            f"{kind} {memory[name][0] / 2**20:,.1f} MiB"
+            + (f" (+{memory[name][1] / 2**20:,.1f} MiB while training)" if memory[name][1] else "")
+        )
     print(f"  trainer data-wait share of step time: {timing['data_wait']:.1%}")
     print(f"step-time ratio (trainer / hand-written): {ratio:.3f}")
     print(f"peak-memory ratio (trainer / hand-written): {mem_ratio:.3f}")
     if args.json:
-        args.json.write_text(json.dumps({"step_ratio": ratio, "memory_ratio": mem_ratio,
-                                         "median_step_s": t, "peak_memory": memory,
-                                         **timing}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "step_ratio": ratio,
+                    "memory_ratio": mem_ratio,
+                    "median_step_s": t,
+                    "peak_memory": memory,
+                    **timing,
+                },
+                indent=2,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -137,3 +137,47 @@ def test_mnist_tensorboard_project_passes_its_own_tests(tmp_path, requires_torch
     )
     (run_dir,) = runs.glob("*/*")
     assert list((run_dir / "tensorboard").glob("events.out.tfevents.*"))
+
+
+@pytest.mark.slow
+def test_compiled_training_checkpoints_plain_weights(tmp_path, requires_torch):
+    project = generate(tmp_path, "e2e-compile")
+    runs = tmp_path / "runs"
+    common = [
+        "--set",
+        f"trainer.save_dir={runs}",
+        "--set",
+        "data_loader.args.limit=128",
+        "-d",
+        "cpu",
+    ]
+    proc = run(
+        sys.executable,
+        "train.py",
+        "-c",
+        "config.yaml",
+        "--epochs",
+        "2",
+        "--set",
+        "trainer.compile=true",
+        *common,
+        cwd=project,
+    )
+    assert "compile True" in proc.stderr
+    (run_dir,) = runs.glob("*/*")
+    import torch
+
+    state = torch.load(run_dir / "latest.pt", weights_only=True)
+    assert not any(key.startswith("_orig_mod") for key in state["model"])
+    # The weights load into an uncompiled model: evaluation and resume work without compile.
+    proc = run(sys.executable, "test.py", "-r", run_dir / "latest.pt", "-d", "cpu", cwd=project)
+    assert "accuracy:" in proc.stdout
+    run(
+        sys.executable,
+        "train.py",
+        "-r",
+        run_dir / "checkpoint-epoch1.pt",
+        "--set",
+        "trainer.compile=false",
+        cwd=project,
+    )

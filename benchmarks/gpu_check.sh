@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# GPU check for ptgen's generated projects (about 3 minutes on one H200).
+#
+#   bash benchmarks/gpu_check.sh            # from the repository root, on a CUDA machine
+#
+# Installs what is missing (cookiecutter, from PyPI or from wheels carried in
+# benchmarks/.wheels), generates every preset, trains each briefly with the speed defaults
+# (AMP, TF32, channels_last, fused optimizer; then torch.compile), checks from the run's own
+# log that CUDA and AMP were used, and runs the trainer-vs-hand-written benchmark in GPU mode,
+# which prints samples/s, the share of step time spent waiting for data and the step-time and
+# peak-memory ratios. Results also go to $OUT (or a temporary folder) as *.log / *.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+OUT=${OUT:-$(mktemp -d)}
+WORK=$(mktemp -d)
+export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+start=$SECONDS
+
+echo "== environment"
+missing=$($PY - <<'PY'
+import importlib.util
+print(" ".join(m for m in ("cookiecutter", "typer", "yaml", "sklearn", "torchvision")
+               if importlib.util.find_spec(m) is None))
+PY
+)
+for module in $missing; do
+    package=$(case $module in yaml) echo pyyaml ;; sklearn) echo scikit-learn ;; *) echo "$module" ;; esac)
+    if [ -d benchmarks/.wheels ]; then
+        $PY -m pip install -q --no-index --find-links benchmarks/.wheels "$package"
+    else
+        $PY -m pip install -q "$package"
+    fi
+done
+$PY - <<'PY'
+import torch
+assert torch.cuda.is_available(), "no CUDA device: this check needs a GPU"
+p = torch.cuda.get_device_properties(0)
+print(f"torch {torch.__version__}, {p.name}, {p.total_memory / 2**30:.0f} GiB, "
+      f"bf16 {torch.cuda.is_bf16_supported()}")
+PY
+$PY benchmarks/make_fake_mnist.py "$WORK/data" --train 20000 --test 2000 >/dev/null
+
+check_run() {  # $1: run log; fail unless the trainer reported CUDA and an AMP dtype
+    grep -q "device cuda" "$1" || { echo "FAIL: $1 did not train on CUDA"; exit 1; }
+    grep -Eq "amp torch\.(bfloat16|float16)" "$1" || { echo "FAIL: $1 did not use AMP"; exit 1; }
+    grep -E "device cuda|epoch [0-9]+/" "$1" | sed 's/^[^ ]* [^ ]* INFO /  /' | tail -n 3
+}
+
+for preset in digits mnist; do
+    echo "== $preset: generate, train 3 epochs (eager), then 2 epochs with torch.compile"
+    $PY -m ptgen new "gpu-$preset" -o "$WORK" --no-input --set preset=$preset >/dev/null
+    project="$WORK/gpu-$preset"
+    data=()
+    if [ $preset = mnist ]; then
+        data=(--set "data_loader.args.data_dir=$WORK/data" --set data_loader.args.download=false
+              --set data_loader.args.num_workers=4)
+    fi
+    for mode in eager compile; do
+        flags=(--epochs 3)
+        [ $mode = compile ] && flags=(--epochs 2 --set trainer.compile=true)
+        (cd "$project" && $PY train.py -c config.yaml -d cuda "${flags[@]}" "${data[@]}" \
+            --set "trainer.save_dir=$WORK/runs-$preset-$mode" 2>"$OUT/train-$preset-$mode.log")
+        check_run "$(ls "$WORK"/runs-$preset-$mode/*/*/train.log)"
+        cp "$(ls "$WORK"/runs-$preset-$mode/*/*/metrics.csv)" "$OUT/metrics-$preset-$mode.csv"
+    done
+    (cd "$project" && $PY test.py -r "$(ls "$WORK"/runs-$preset-eager/*/*/model_best.pt)" -d cuda)
+
+    echo "== $preset: generated Trainer vs hand-written loop on CUDA"
+    $PY benchmarks/bench_trainer.py --device cuda --project "$project" --rounds 7 \
+        --memory-epochs 1 --json "$OUT/bench-$preset.json" "${data[@]}" | tee "$OUT/bench-$preset.log"
+done
+echo "== done in $((SECONDS - start)) s; results in $OUT"
