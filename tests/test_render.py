@@ -77,6 +77,7 @@ def test_os_error_during_commit_restores_and_cleans(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo", "home"]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges on Windows")
 def test_rendered_paths_must_stay_inside(tmp_path):
     generation = render.Generation(resolve("demo", {}, {}), tmp_path)
     out = tmp_path / "out"
@@ -159,5 +160,15 @@ def test_output_dir_is_created_and_removed_on_failure(tmp_path, broken_template)
     assert not (tmp_path / "p").exists()
 
 
-def test_template_is_found_in_the_source_checkout():
+def test_template_is_found_from_the_installed_package_in_any_folder(tmp_path):
+    """Under the editable install the tests run with, the templates of this checkout are
+    found whatever the current folder (the wheel case is test_wheel.py)."""
     assert render.template_dir() == TEMPLATE
+    proc = subprocess.run(
+        [sys.executable, "-c", "from ptgen.render import template_dir; print(template_dir())"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+    )
+    assert Path(proc.stdout.strip()) == TEMPLATE

@@ -22,8 +22,9 @@ def test_wheel_in_a_fresh_venv_generates_the_same_project(tmp_path: Path):
 
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
-    bin_dir = env_dir / ("Scripts" if sys.platform == "win32" else "bin")
-    python = bin_dir / "python"
+    windows = sys.platform == "win32"
+    bin_dir = env_dir / ("Scripts" if windows else "bin")
+    python = bin_dir / ("python.exe" if windows else "python")
     subprocess.run(
         [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheel)],
         check=True,
@@ -40,7 +41,14 @@ def test_wheel_in_a_fresh_venv_generates_the_same_project(tmp_path: Path):
 
     out = tmp_path / "from-wheel"
     proc = subprocess.run(
-        [bin_dir / "ptgen", "new", "demo", "-o", str(out), "--no-input"],
+        [
+            bin_dir / ("ptgen.exe" if windows else "ptgen"),
+            "new",
+            "demo",
+            "-o",
+            str(out),
+            "--no-input",
+        ],
         capture_output=True,
         text=True,
         cwd=tmp_path,

@@ -143,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     except TrainingStopped as exc:
         print(str(exc), file=sys.stderr)
         return exc.exit_code
+    except KeyboardInterrupt:  # a second Ctrl-C: stop at once, without saving
+        print("aborted; the last checkpoint saved is still valid", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -134,6 +134,7 @@ def test_stop_mid_epoch_then_resume_is_bit_exact(tiny_args, monkeypatch):
     assert_same_weights(stopped / "latest.pt", full / "latest.pt")
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows has no catchable SIGTERM")
 def test_sigterm_saves_and_prints_how_to_resume(tiny_args):
     args = [*tiny_args, "--epochs", "40"]
     proc = subprocess.Popen(
@@ -155,6 +156,29 @@ def test_sigterm_saves_and_prints_how_to_resume(tiny_args):
     assert load_checkpoint(stopped / "latest.pt")["epoch"] < 40
     assert train.main(["-r", str(stopped / "latest.pt")]) == 0
     assert load_checkpoint(stopped / "latest.pt")["epoch"] == 40
+
+
+def test_early_stop_ends_the_run_when_the_monitor_stalls(tiny_args, capsys):
+    # The training loss falls every epoch here, so "max loss" never improves after epoch 1.
+    stall = ["--set", "trainer.monitor=max loss", "--set", "trainer.early_stop=2"]
+    run = train_ok([*tiny_args, *stall])
+    assert len(losses(run)) == 3
+    assert "loss did not improve for 2 epochs: stopping early" in capsys.readouterr().err
+    assert load_checkpoint(run / "model_best.pt")["epoch"] == 1
+
+
+def test_progress_bar_only_on_a_terminal(capsys):
+    from {{ cookiecutter.__package_name }}.logger import Progress
+
+    bar = Progress(enabled=True, min_interval=0)
+    bar.start("epoch 1/2", 4)
+    bar.status = "loss 0.5"
+    bar.update(2)
+    assert "\repoch 1/2 [###############...............] 2/4 loss 0.5" in capsys.readouterr().err
+    quiet = Progress(enabled=False)
+    quiet.start("epoch 1/2", 4)
+    quiet.update(2)
+    assert capsys.readouterr().err == ""
 
 
 def test_len_epoch_and_accumulation_count_steps(tiny_args):

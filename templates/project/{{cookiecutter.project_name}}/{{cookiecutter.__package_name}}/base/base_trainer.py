@@ -165,8 +165,9 @@ class BaseTrainer:
         try:
             self.model.load_state_dict(state["model"])
         except RuntimeError as exc:
+            lines = str(exc).strip().splitlines()  # "Error(s) in loading ...", then the details
             raise CheckpointError(
-                f"checkpoint weights do not fit the model: {str(exc).splitlines()[1].strip()}"
+                f"checkpoint weights do not fit the model: {lines[-1].strip()}"
             ) from None
         self.optimizer.load_state_dict(state["optimizer"])
         self.mnt_best = state["monitor_best"]
