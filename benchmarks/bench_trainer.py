@@ -176,20 +176,24 @@ class HandWrittenSide:
         self.steps_per_epoch = len(self.train_loader)
         self.epoch = 0
 
+    def _forward(self, x, y):
+        torch = self.torch
+        x = x.to(self.device, non_blocking=True, memory_format=self.fmt)
+        y = y.to(self.device, non_blocking=True)
+        with torch.autocast(
+            self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None
+        ):
+            out = self.forward(x)
+            return out, torch.nn.functional.cross_entropy(out, y), y
+
     def run_epoch(self) -> None:
-        torch, F = self.torch, self.torch.nn.functional
+        torch = self.torch
         self.epoch += 1
         self.model.train()
         totals = torch.zeros(2, device=self.device)
         window = torch.zeros((), device=self.device)
         for i, (x, y) in enumerate(self.train_loader, 1):
-            x = x.to(self.device, non_blocking=True, memory_format=self.fmt)
-            y = y.to(self.device, non_blocking=True)
-            with torch.autocast(
-                self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None
-            ):
-                out = self.forward(x)
-                loss = F.cross_entropy(out, y)
+            out, loss, y = self._forward(x, y)
             loss.backward()
             if self.clip:
                 torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.clip, foreach=True)
@@ -209,13 +213,7 @@ class HandWrittenSide:
         val = torch.zeros(2, device=self.device)
         with torch.inference_mode():
             for x, y in self.valid_loader:
-                x = x.to(self.device, non_blocking=True, memory_format=self.fmt)
-                y = y.to(self.device, non_blocking=True)
-                with torch.autocast(
-                    self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None
-                ):
-                    out = self.forward(x)
-                    loss = F.cross_entropy(out, y)
+                out, loss, y = self._forward(x, y)
                 val += torch.stack([loss, (out.argmax(1) == y).float().mean()]) * y.shape[0]
         val_loss, val_acc = (val / len(self.valid_loader.dataset)).tolist()
         self.log.info(

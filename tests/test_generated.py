@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 
 from ptgen import cli
 
+from .conftest import REPO
+
 COMBINATIONS = list(itertools.product(("digits", "mnist"), (False, True), (False, True)))
 
 
@@ -102,39 +104,18 @@ def test_default_project_installs_trains_resumes_and_evaluates(tmp_path, require
 def test_mnist_tensorboard_project_passes_its_own_tests(tmp_path, requires_torch):
     project = generate(tmp_path, "e2e-mnist", preset="mnist", tensorboard=True)
     run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project)
-    # A real training run on MNIST-format files made by the project's test helper.
-    sys.path.insert(0, str(project / "tests"))
-    try:
-        from conftest import write_idx  # the generated project's own helper
-    finally:
-        sys.path.pop(0)
-        sys.modules.pop("conftest", None)
-    import numpy as np
-
-    raw = tmp_path / "data" / "MNIST" / "raw"
-    raw.mkdir(parents=True)
-    rng = np.random.default_rng(1)
-    for prefix, n in (("train", 200), ("t10k", 50)):
-        write_idx(raw / f"{prefix}-images-idx3-ubyte", rng.integers(0, 255, (n, 28, 28)))
-        write_idx(raw / f"{prefix}-labels-idx1-ubyte", np.arange(n) % 10)
-    runs = tmp_path / "runs"
-    run(
-        sys.executable,
-        "train.py",
-        "-c",
-        "config.yaml",
-        "--epochs",
-        "1",
-        "--set",
-        f"trainer.save_dir={runs}",
-        "--set",
-        f"data_loader.args.data_dir={tmp_path / 'data'}",
-        "--set",
-        "data_loader.args.download=false",
-        "--set",
-        "data_loader.args.num_workers=0",
-        cwd=project,
-    )
+    # A real training run on MNIST-format files, read by torchvision without a download.
+    data, runs = tmp_path / "data", tmp_path / "runs"
+    make_data = [REPO / "benchmarks" / "make_fake_mnist.py", data, "--train", "300", "--test", "60"]
+    run(sys.executable, *make_data, cwd=tmp_path)
+    overrides = {
+        "trainer.save_dir": runs,
+        "data_loader.args.data_dir": data,
+        "data_loader.args.download": "false",
+        "data_loader.args.num_workers": 0,
+    }
+    sets = [a for k, v in overrides.items() for a in ("--set", f"{k}={v}")]
+    run(sys.executable, "train.py", "-c", "config.yaml", "--epochs", "1", *sets, cwd=project)
     (run_dir,) = runs.glob("*/*")
     assert list((run_dir / "tensorboard").glob("events.out.tfevents.*"))
 
