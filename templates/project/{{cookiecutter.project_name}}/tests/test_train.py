@@ -90,7 +90,16 @@ def test_train_writes_run_folder_and_test_evaluates(tiny_args, capsys):
         ["--set", "lr_scheduler={type: ReduceLROnPlateau, args: {patience: 0, factor: 0.5}}"],
         ["--set", "lr_scheduler={type: StepLR, interval: epoch, args: {step_size: 1, gamma: 0.5}}"],
     ],
-    ids=["defaults", "bf16", "fp16", "deterministic", "accumulation", "warmup-cosine", "plateau", "step-lr"],
+    ids=[
+        "defaults",
+        "bf16",
+        "fp16",
+        "deterministic",
+        "accumulation",
+        "warmup-cosine",
+        "plateau",
+        "step-lr",
+    ],
 )
 def test_resume_after_epoch_is_bit_exact(tiny_args, extra):
     run = train_ok([*tiny_args, *extra])
