@@ -142,11 +142,15 @@ def test_user_cookiecutter_config_and_replay_are_ignored(tmp_path, isolated_home
     assert not (isolated_home / ".cookiecutter_replay").exists()
 
 
-def test_answers_file_regenerates_the_same_project(tmp_path):
-    sets = ["--set", "preset=mnist", "--set", "author=Ada", "--set", "tensorboard=true"]
+@pytest.mark.parametrize(
+    "sets",
+    [[], ["--set", "preset=mnist", "--set", "author=Ada", "--set", "tensorboard=true"]],
+)
+def test_answers_file_regenerates_the_same_project(tmp_path, sets):
     assert new("demo", "-o", str(tmp_path / "a"), *sets).exit_code == 0
     answers = tmp_path / "a" / "demo" / ".ptgen.yaml"
-    assert new("demo", "-o", str(tmp_path / "b"), "--options", str(answers)).exit_code == 0
+    result = new("demo", "-o", str(tmp_path / "b"), "--options", str(answers))
+    assert result.exit_code == 0, result.output
     assert tree(tmp_path / "a" / "demo") == tree(tmp_path / "b" / "demo")
 
 

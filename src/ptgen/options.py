@@ -210,7 +210,8 @@ def resolve(
     answers: dict[str, Any] = {"project_name": name}
     for option in schema.options[1:]:
         if not option.applies(answers):
-            if option.name in given:
+            # The default is accepted, so that a project's answers file can be given back.
+            if option.name in given and given[option.name][0] != option.default:
                 key, value = option.when  # type: ignore[misc]
                 raise PtgenError(
                     f"option '{option.name}' applies only when {key} is '{value}' "

@@ -135,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             trainer.resume(checkpoint)
         elif weights is not None:
             trainer.load_weights(weights)
+        config.save()
         trainer.train()
         logger.info(f"done: checkpoints in {run_dir}")
     except (ConfigError, CheckpointError, ValueError) as exc:

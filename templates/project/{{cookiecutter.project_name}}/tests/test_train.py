@@ -214,6 +214,20 @@ def test_bad_checkpoints_are_clear_errors(tiny_args, tmp_path, capsys):
         assert message in capsys.readouterr().err
 
 
+def test_resume_with_more_epochs(tiny_args, capsys):
+    run = train_ok([*tiny_args, "--epochs", "2"])
+    # OneCycleLR (the default) has a fixed length: stretching it is a clear error ...
+    assert train.main(["-r", str(run / "latest.pt"), "--epochs", "3"]) == 1
+    assert "cannot be stretched" in capsys.readouterr().err
+    assert "epochs: 2" in (run / "config.yaml").read_text()  # the run folder is unchanged
+    assert len(losses(run)) == 2
+    # ... while an epoch-wise schedule simply continues.
+    step_lr = ["--set", "lr_scheduler={type: StepLR, interval: epoch, args: {step_size: 1}}"]
+    run = train_ok([*tiny_args, *step_lr, "--epochs", "2"])
+    assert train.main(["-r", str(run / "latest.pt"), "--epochs", "3"]) == 0
+    assert len(losses(run)) == 3
+
+
 def test_changed_architecture_needs_finetune(tiny_args, capsys):
     run = train_ok([*tiny_args, "--epochs", "1"])
     wider = ["--set", "arch.args.width=4"]

@@ -175,9 +175,9 @@ class BaseTrainer:
         self.global_step = state["global_step"]
         epoch, batch = state["epoch"], state["batch"]
         self.start_epoch, self.start_batch = (epoch, batch) if batch else (epoch + 1, 0)
-        self.writer.truncate_after(self.start_epoch - 1)
         self._load_state_dict(state)
         set_rng_state(state["rng"])  # last: replaying the data position may draw random numbers
+        self.writer.truncate_after(self.start_epoch - 1)
         where = f"epoch {epoch}, batch {batch}" if batch else f"the end of epoch {epoch}"
         self.logger.info(f"resumed from {where} (step {self.global_step})")
 

@@ -133,14 +133,18 @@ class ConfigParser:
         self.run_dir = Path(run_dir) if run_dir is not None else None
 
     def start_run(self, run_dir: Path | None = None) -> Path:
-        """Use `run_dir` (resuming) or make a new one; save the resolved config there."""
+        """Use `run_dir` (resuming) or make a new one."""
         if run_dir is None:
             run_dir = make_run_dir(Path(self["trainer"]["save_dir"]), str(self["name"]))
         self.run_dir = Path(run_dir)
+        return self.run_dir
+
+    def save(self) -> None:
+        """Write the resolved config into the run folder (atomically)."""
+        assert self.run_dir is not None, "start_run() first"
         tmp = self.run_dir / ".config.yaml.tmp"
         tmp.write_text(yaml.safe_dump(self.config, sort_keys=False), encoding="utf-8")
         os.replace(tmp, self.run_dir / "config.yaml")
-        return self.run_dir
 
     def __getitem__(self, name: str) -> Any:
         return self.config[name]

@@ -19,7 +19,7 @@ from torch.optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
 from ..base import BaseDataLoader, BaseTrainer, BatchStream, TrainingStopped
 from ..config import ConfigParser
 from ..logger import Progress
-from ..utils import MetricTracker, autocast_dtype
+from ..utils import CheckpointError, MetricTracker, autocast_dtype
 
 Metric = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -251,7 +251,15 @@ class Trainer(BaseTrainer):
 
     def _load_state_dict(self, state: dict[str, Any]) -> None:
         if self.lr_scheduler is not None and state["lr_scheduler"] is not None:
+            planned = getattr(self.lr_scheduler, "total_steps", None)
             self.lr_scheduler.load_state_dict(state["lr_scheduler"])
+            saved = getattr(self.lr_scheduler, "total_steps", None)
+            if planned != saved:
+                raise CheckpointError(
+                    f"the checkpoint's {type(self.lr_scheduler).__name__} runs {saved} steps but "
+                    f"this config needs {planned}: a fixed-length schedule cannot be stretched; "
+                    "resume with the original epochs, or start a new run with --finetune"
+                )
         if state["scaler"]:
             self.scaler.load_state_dict(state["scaler"])
         self.stream.load_state_dict(state["data"])
