@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 
 import test as evaluate_script
 import train
@@ -56,9 +57,13 @@ def assert_same_weights(a: Path, b: Path) -> None:
 
 
 def test_train_writes_run_folder_and_test_evaluates(tiny_args, capsys):
-    run = train_ok(tiny_args)
+    run = train_ok([*tiny_args, "--lr", "0.002", "--bs", "16"])
     for name in ("config.yaml", "train.log", "metrics.csv", "latest.pt", "model_best.pt"):
         assert (run / name).is_file(), name
+    saved = yaml.safe_load((run / "config.yaml").read_text())
+    assert saved["optimizer"]["args"]["lr"] == 0.002
+    assert saved["data_loader"]["args"]["batch_size"] == 16
+    assert saved["trainer"]["epochs"] == 4
     assert len(losses(run)) == 4
     # keep_last=3: the oldest epoch checkpoint was removed
     assert sorted(p.name for p in run.glob("checkpoint-epoch*.pt")) == [
@@ -246,6 +251,26 @@ def test_config_typo_names_the_key(tiny_args, capsys):
 def test_missing_cuda_is_a_clear_error(tiny_args, capsys):
     assert train.main([*tiny_args, "--device", "cuda"]) == 1
     assert "CUDA is not available" in capsys.readouterr().err
+
+
+def test_splits_are_deterministic_from_the_seed(tiny_args):
+    import {{ cookiecutter.__package_name }}.data_loader as module_data
+    from {{ cookiecutter.__package_name }}.config import ConfigParser
+    from {{ cookiecutter.__package_name }}.config.parser import apply_overrides, load_yaml
+
+    config = load_yaml(ROOT / "config.yaml")
+    sets = [a.split("=", 1) for a in tiny_args if "data_loader.args." in a]
+    apply_overrides(config, {k: yaml.safe_load(v) for k, v in sets})
+    parser = ConfigParser(config)
+
+    def first_labels(split: str, seed: int) -> list[int]:
+        loader = parser.init_obj("data_loader", module_data, split=split, seed=seed)
+        return [int(loader.dataset[i][1]) for i in range(len(loader.dataset))][:40]
+
+    for split in ("train", "val"):
+        assert first_labels(split, 0) == first_labels(split, 0)
+        assert first_labels(split, 0) != first_labels(split, 1)
+    assert first_labels("test", 0) == first_labels("test", 0)
 
 
 def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
