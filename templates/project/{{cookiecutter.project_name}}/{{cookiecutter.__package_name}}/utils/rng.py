@@ -14,10 +14,9 @@ def seed_everything(seed: int, deterministic: bool = False) -> None:
     torch.manual_seed(seed)  # seeds every CUDA device too
     if deterministic:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-        torch.use_deterministic_algorithms(True)
-        torch.backends.cudnn.benchmark = False
-    else:
-        torch.backends.cudnn.benchmark = True
+    torch.use_deterministic_algorithms(deterministic)
+    # cuDNN autotuning picks the fastest kernels, which may differ from run to run.
+    torch.backends.cudnn.benchmark = not deterministic
 
 
 def get_rng_state() -> dict[str, Any]:
