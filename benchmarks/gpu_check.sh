@@ -9,9 +9,14 @@
 # log that CUDA and AMP were used, and runs the trainer-vs-hand-written benchmark in GPU mode,
 # which prints samples/s, the share of step time spent waiting for data and the step-time and
 # peak-memory ratios. Results also go to $OUT (or a temporary folder) as *.log / *.json.
+#
+# DEVICE=cpu rehearses the whole script without a GPU (bf16 autocast on the CPU stands in
+# for AMP), so that a GPU session is not spent on a typo. MNIST_TRAIN sets the fake MNIST size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+DEVICE=${DEVICE:-cuda}
+MNIST_TRAIN=${MNIST_TRAIN:-20000}
 OUT=${OUT:-$(mktemp -d)}
 WORK=$(mktemp -d)
 export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
@@ -32,19 +37,26 @@ for module in $missing; do
         $PY -m pip install -q "$package"
     fi
 done
-$PY - <<'PY'
+speed=()
+if [ "$DEVICE" = cpu ]; then
+    speed=(--set trainer.amp=bf16)
+    echo "rehearsal on the CPU: torch $($PY -c 'import torch; print(torch.__version__)')"
+else
+    $PY - <<'PY'
 import torch
-assert torch.cuda.is_available(), "no CUDA device: this check needs a GPU"
+assert torch.cuda.is_available(), "no CUDA device: this check needs a GPU (or DEVICE=cpu)"
 p = torch.cuda.get_device_properties(0)
 print(f"torch {torch.__version__}, {p.name}, {p.total_memory / 2**30:.0f} GiB, "
       f"bf16 {torch.cuda.is_bf16_supported()}")
 PY
-$PY benchmarks/make_fake_mnist.py "$WORK/data" --train 20000 --test 2000 >/dev/null
+    nvidia-smi --query-gpu=name,driver_version,clocks.sm --format=csv,noheader || true
+fi
+$PY benchmarks/make_fake_mnist.py "$WORK/data" --train "$MNIST_TRAIN" --test 2000 >/dev/null
 
 check_run() {  # $1: run log; fail unless the trainer reported CUDA and an AMP dtype
-    grep -q "device cuda" "$1" || { echo "FAIL: $1 did not train on CUDA"; exit 1; }
+    grep -q "device $DEVICE" "$1" || { echo "FAIL: $1 did not train on $DEVICE"; exit 1; }
     grep -Eq "amp torch\.(bfloat16|float16)" "$1" || { echo "FAIL: $1 did not use AMP"; exit 1; }
-    grep -E "device cuda|epoch [0-9]+/" "$1" | sed 's/^[^ ]* [^ ]* INFO /  /' | tail -n 3
+    grep -E "device $DEVICE|epoch [0-9]+/" "$1" | sed 's/^[^ ]* [^ ]* INFO /  /' | tail -n 3
 }
 
 for preset in digits mnist; do
@@ -59,15 +71,16 @@ for preset in digits mnist; do
     for mode in eager compile; do
         flags=(--epochs 3)
         [ $mode = compile ] && flags=(--epochs 2 --set trainer.compile=true)
-        (cd "$project" && $PY train.py -c config.yaml -d cuda "${flags[@]}" "${data[@]}" \
+        (cd "$project" && $PY train.py -c config.yaml -d "$DEVICE" "${flags[@]}" "${data[@]}" "${speed[@]}" \
             --set "trainer.save_dir=$WORK/runs-$preset-$mode" 2>"$OUT/train-$preset-$mode.log")
         check_run "$(ls "$WORK"/runs-$preset-$mode/*/*/train.log)"
         cp "$(ls "$WORK"/runs-$preset-$mode/*/*/metrics.csv)" "$OUT/metrics-$preset-$mode.csv"
     done
-    (cd "$project" && $PY test.py -r "$(ls "$WORK"/runs-$preset-eager/*/*/model_best.pt)" -d cuda)
+    (cd "$project" && $PY test.py -r "$(ls "$WORK"/runs-$preset-eager/*/*/model_best.pt)" -d "$DEVICE")
 
-    echo "== $preset: generated Trainer vs hand-written loop on CUDA"
-    $PY benchmarks/bench_trainer.py --device cuda --project "$project" --rounds 7 \
-        --memory-epochs 1 --json "$OUT/bench-$preset.json" "${data[@]}" | tee "$OUT/bench-$preset.log"
+    echo "== $preset: generated Trainer vs hand-written loop on $DEVICE"
+    $PY benchmarks/bench_trainer.py --device "$DEVICE" --project "$project" --rounds 7 \
+        --memory-epochs 1 --json "$OUT/bench-$preset.json" "${data[@]}" "${speed[@]}" \
+        | tee "$OUT/bench-$preset.log"
 done
 echo "== done in $((SECONDS - start)) s; results in $OUT"
