@@ -18,6 +18,7 @@ PY=${PYTHON:-python3}
 DEVICE=${DEVICE:-cuda}
 MNIST_TRAIN=${MNIST_TRAIN:-20000}
 OUT=${OUT:-$(mktemp -d)}
+mkdir -p "$OUT"
 WORK=$(mktemp -d)
 export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 start=$SECONDS
@@ -61,7 +62,7 @@ check_run() {  # $1: run log; fail unless the trainer reported CUDA and an AMP d
 
 for preset in digits mnist; do
     echo "== $preset: generate, train 3 epochs (eager), then 2 epochs with torch.compile"
-    $PY -m ptgen new "gpu-$preset" -o "$WORK" --no-input --set preset=$preset >/dev/null
+    $PY -m ptgen new "gpu-$preset" -o "$WORK" --no-input --set preset=$preset >/dev/null 2>&1
     project="$WORK/gpu-$preset"
     data=()
     if [ $preset = mnist ]; then
@@ -79,7 +80,8 @@ for preset in digits mnist; do
     (cd "$project" && $PY test.py -r "$(ls "$WORK"/runs-$preset-eager/*/*/model_best.pt)" -d "$DEVICE")
 
     echo "== $preset: generated Trainer vs hand-written loop on $DEVICE"
-    $PY benchmarks/bench_trainer.py --device "$DEVICE" --project "$project" --rounds 7 \
+    rounds=$([ $preset = digits ] && echo 21 || echo 7)  # digits epochs are tiny: more rounds
+    $PY benchmarks/bench_trainer.py --device "$DEVICE" --project "$project" --rounds "$rounds" \
         --memory-epochs 1 --json "$OUT/bench-$preset.json" "${data[@]}" "${speed[@]}" \
         | tee "$OUT/bench-$preset.log"
 done
