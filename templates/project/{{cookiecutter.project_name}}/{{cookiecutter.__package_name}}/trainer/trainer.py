@@ -206,8 +206,11 @@ class Trainer(BaseTrainer):
         self._window_fill, self._window_first_batch = 0, batch
         for i, value in enumerate(losses):
             if not math.isfinite(value):
+                bad = first + i + 1
+                per_epoch = -(-self.len_epoch // self.accum_steps)
+                step = (epoch - 1) * per_epoch + -(-bad // self.accum_steps)
                 raise TrainingStopped(
-                    f"non-finite loss ({value}) at epoch {epoch}, batch {first + i + 1}; "
+                    f"non-finite loss ({value}) at epoch {epoch}, batch {bad} (step {step}); "
                     f"the last good checkpoint is {self.checkpoint_dir / 'latest.pt'} "
                     "(lower the learning rate, or set trainer.on_nan: skip)",
                     1,
