@@ -1,4 +1,7 @@
-"""Train a model: `python train.py -c config.yaml`; resume with `python train.py -r CKPT`."""
+"""Train a model: `python train.py -c config.yaml`; resume with `python train.py -r CKPT`.
+
+On several GPUs: `torchrun --standalone --nproc_per_node=N train.py -c config.yaml`.
+"""
 
 import argparse
 import sys
@@ -30,10 +33,11 @@ from {{ cookiecutter.__package_name }}.trainer import (
 )
 from {{ cookiecutter.__package_name }}.utils import (
     CheckpointError,
+    distributed,
     load_checkpoint,
     seed_everything,
-    select_device,
 )
+from {{ cookiecutter.__package_name }}.utils.distributed import init_distributed
 
 SHORTCUTS = {
     "lr": "optimizer.args.lr",
@@ -92,11 +96,11 @@ def main(argv: list[str] | None = None) -> int:
         config_dict = load_yaml(args.config) if args.config else validate(checkpoint["config"])
         apply_overrides(config_dict, overrides(args))
         config = ConfigParser(config_dict)
-        logger = setup_logging(verbose=args.verbose)
+        device, rank, _ = init_distributed(str(config.get("device", "auto")))
+        logger = setup_logging(verbose=args.verbose, rank=rank)
 
         cfg = config["trainer"]
-        seed_everything(config.get("seed", 0), cfg["deterministic"])
-        device = select_device(str(config.get("device", "auto")))
+        seed_everything(config.get("seed", 0) + rank, cfg["deterministic"])
 
         loader_args = {"seed": config.get("seed", 0), "pin_memory": device.type == "cuda"}
         data_loader = config.init_obj("data_loader", module_data, split="train", **loader_args)
@@ -113,9 +117,12 @@ def main(argv: list[str] | None = None) -> int:
         steps_per_epoch = -(-(cfg["len_epoch"] or len(data_loader)) // cfg["accum_steps"])
         lr_scheduler, lr_interval = build_scheduler(config, optimizer, steps_per_epoch)
 
-        # Everything is built: only now create (or reopen) the run folder.
-        run_dir = config.start_run(args.resume.parent if args.resume else None)
-        logger = setup_logging(run_dir / "train.log", args.verbose)
+        # Everything is built: only now create (or reopen) the run folder, on rank 0.
+        run_dir = args.resume.parent if args.resume else None
+        run_dir = config.start_run(
+            distributed.broadcast(config.start_run(run_dir) if rank == 0 else None)
+        )
+        logger = setup_logging(run_dir / "train.log", args.verbose, rank)
         logger.info(f"run folder: {run_dir}")
         logger.debug(str(model))
         trainer = Trainer(
@@ -135,18 +142,24 @@ def main(argv: list[str] | None = None) -> int:
             trainer.resume(checkpoint)
         elif weights is not None:
             trainer.load_weights(weights)
-        config.save()
+        if rank == 0:
+            config.save()
         trainer.train()
+        distributed.barrier()  # every process finished before any leaves the process group
         logger.info(f"done: checkpoints in {run_dir}")
     except (ConfigError, CheckpointError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, ConfigError) else 1
-    except TrainingStopped as exc:
-        print(str(exc), file=sys.stderr)
+    except TrainingStopped as exc:  # all processes stop together (the decision is shared)
+        distributed.barrier()
+        if distributed.is_main():
+            print(str(exc), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:  # a second Ctrl-C: stop at once, without saving
         print("aborted; the last checkpoint saved is still valid", file=sys.stderr)
         return 130
+    finally:
+        distributed.cleanup()
     return 0
 
 

@@ -187,6 +187,51 @@ def test_progress_bar_only_on_a_terminal(capsys):
     assert capsys.readouterr().err == ""
 
 
+TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
+
+
+def torchrun(args: list[str], **popen: object) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*TORCHRUN, str(ROOT / "train.py"), *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="torchrun with Gloo: Linux and macOS")
+def test_torchrun_stop_and_resume_is_bit_exact(tiny_args):
+    args = [*tiny_args, "--epochs", "30", "--set", "trainer.save_period=100"]
+    proc = torchrun(args)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    (full,) = run_dirs(args)
+    assert "x 2 processes" in (full / "train.log").read_text()
+
+    proc = torchrun(args)  # the same run, stopped by SIGTERM once it has a checkpoint
+    deadline = time.monotonic() + 120
+    while len(run_dirs(args)) < 2 or not (run_dirs(args)[-1] / "latest.pt").exists():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    stopped = run_dirs(args)[-1]
+    state = load_checkpoint(stopped / "latest.pt")
+    assert state["epoch"] < 30 and len(state["rng"]) == 2
+    assert "resume with: torchrun --standalone --nproc_per_node=2 train.py -r" in err
+
+    # Resuming with another number of processes is refused; with two it is exact.
+    assert train.main(["-r", str(stopped / "latest.pt")]) == 1
+    proc = torchrun(["-r", str(stopped / "latest.pt")])
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert losses(stopped) == losses(full)
+    assert_same_weights(stopped / "latest.pt", full / "latest.pt")
+
+
 def test_len_epoch_and_accumulation_count_steps(tiny_args):
     run = train_ok([*tiny_args, "--set", "trainer.len_epoch=7", "--set", "trainer.accum_steps=2"])
     state = load_checkpoint(run / "latest.pt")

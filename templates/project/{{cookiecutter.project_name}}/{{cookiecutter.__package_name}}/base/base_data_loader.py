@@ -2,11 +2,14 @@
 
 import random
 import signal
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset, RandomSampler, SequentialSampler
+from torch.utils.data import DataLoader, Dataset, Sampler
+
+from ..utils import distributed
 
 
 def split_indices(n: int, fraction: float, seed: int) -> tuple[list[int], list[int]]:
@@ -30,9 +33,37 @@ def seed_worker(worker_id: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+class ShardSampler(Sampler[int]):
+    """This process's share of the dataset's indices (all of them without torchrun).
+
+    With `shuffle`, each pass draws one permutation from `generator`, the same on every
+    process, and deals it out by rank. Training shards (`pad=True`) wrap around so that every
+    process runs the same number of batches, as DDP requires; evaluation shards do not, so
+    each sample is counted exactly once.
+    """
+
+    def __init__(self, n: int, shuffle: bool, generator: torch.Generator, pad: bool) -> None:
+        self.n, self.shuffle, self.generator = n, shuffle, generator
+        self.rank, self.world_size = distributed.rank(), distributed.world_size()
+        self.total = -(-n // self.world_size) * self.world_size if pad else n
+
+    def __iter__(self) -> Iterator[int]:
+        if self.shuffle:
+            order = torch.randperm(self.n, generator=self.generator).tolist()
+        else:
+            order = list(range(self.n))
+        while len(order) < self.total:
+            order += order[: self.total - len(order)]
+        return iter(order[self.rank : self.total : self.world_size])
+
+    def __len__(self) -> int:
+        return len(range(self.rank, self.total, self.world_size))
+
+
 class BaseDataLoader(DataLoader):
     """DataLoader with its own generators: the shuffle order and worker seeds follow `seed`
-    and can be saved and restored (`rng_state` / `set_rng_state`)."""
+    and can be saved and restored (`rng_state` / `set_rng_state`). Under torchrun each
+    process loads its own shard (`ShardSampler`)."""
 
     def __init__(
         self,
@@ -45,11 +76,8 @@ class BaseDataLoader(DataLoader):
         drop_last: bool = False,
     ) -> None:
         self.sampler_generator = torch.Generator().manual_seed(seed)
-        sampler = (
-            RandomSampler(dataset, generator=self.sampler_generator)
-            if shuffle
-            else SequentialSampler(dataset)
-        )
+        size = len(dataset)  # type: ignore[arg-type]
+        sampler = ShardSampler(size, shuffle, self.sampler_generator, pad=shuffle)
         super().__init__(
             dataset,
             batch_size=batch_size,
@@ -59,8 +87,8 @@ class BaseDataLoader(DataLoader):
             drop_last=drop_last,
             persistent_workers=num_workers > 0,
             worker_init_fn=seed_worker,
-            # Worker base seeds come from here, not from the global torch RNG.
-            generator=torch.Generator().manual_seed(seed + 1),
+            # Worker base seeds come from here (per process), not from the global torch RNG.
+            generator=torch.Generator().manual_seed(seed + 1 + distributed.rank()),
         )
 
     def rng_state(self) -> dict[str, torch.Tensor]:
@@ -99,7 +127,7 @@ class BatchStream:
         self.consumed += 1
         if self.consumed == len(self.loader):
             # Run the sampler to its end now, so that the generators hold exactly the state
-            # the next pass starts from (RandomSampler draws once more when it finishes).
+            # the next pass starts from (a sampler may draw again when it finishes).
             for _ in self._iterator:
                 pass
             self._iterator = None

@@ -5,6 +5,7 @@ import logging
 import math
 import signal
 import threading
+import time
 from abc import abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,14 @@ import torch
 
 from ..config import ConfigParser
 from ..logger import MetricsWriter
-from ..utils import CheckpointError, get_rng_state, link_checkpoint, save_checkpoint, set_rng_state
+from ..utils import (
+    CheckpointError,
+    distributed,
+    get_rng_state,
+    link_checkpoint,
+    save_checkpoint,
+    set_rng_state,
+)
 
 
 class TrainingStopped(Exception):
@@ -31,10 +39,12 @@ class BaseTrainer:
         model: torch.nn.Module,
         optimizer: torch.optim.Optimizer,
         config: ConfigParser,
+        device: torch.device,
     ) -> None:
         self.model = model
         self.optimizer = optimizer
         self.config = config
+        self.device = device
         self.logger = logging.getLogger("train")
         cfg = config["trainer"]
         self.epochs: int = cfg["epochs"]
@@ -63,6 +73,7 @@ class BaseTrainer:
         self.checkpoint_dir: Path = config.run_dir
         self.writer = MetricsWriter(self.checkpoint_dir{% if cookiecutter.tensorboard %}, tensorboard=cfg["tensorboard"]{% endif %})
         self.stop_signal: int | None = None
+        self._first_signal_time = 0.0
 
     @abstractmethod
     def _train_epoch(self, epoch: int) -> dict[str, float]:
@@ -78,7 +89,8 @@ class BaseTrainer:
             for epoch in range(self.start_epoch, self.epochs + 1):
                 log = self._train_epoch(epoch)
                 self.start_batch = 0
-                self.writer.write(epoch, log)
+                if distributed.is_main():
+                    self.writer.write(epoch, log)
                 self.logger.info(
                     f"epoch {epoch}/{self.epochs}  "
                     + "  ".join(f"{k} {v:.4g}" for k, v in log.items())
@@ -92,7 +104,7 @@ class BaseTrainer:
                         "stopping early"
                     )
                     break
-                if self.stop_signal is not None:
+                if self._stop_agreed(at_sync_point=True):
                     self._raise_stopped(epoch, batch=0)
         return log
 
@@ -133,11 +145,13 @@ class BaseTrainer:
             "optimizer": self.optimizer.state_dict(),
             "monitor_best": self.mnt_best,
             "not_improved": self.not_improved,
-            "rng": get_rng_state(),
+            "rng": distributed.gather(get_rng_state()),  # one per process
             "config": self.config.config,
             **self._state_dict(),
         }
         latest = self.checkpoint_dir / "latest.pt"
+        if not distributed.is_main():  # the others only contributed their part of the state
+            return latest
         save_checkpoint(state, latest)
         if batch == 0 and epoch % self.save_period == 0:
             link_checkpoint(latest, self.checkpoint_dir / f"checkpoint-epoch{epoch}.pt")
@@ -157,6 +171,13 @@ class BaseTrainer:
 
     def resume(self, state: dict[str, Any]) -> None:
         """Continue exactly where the checkpoint `state` stopped."""
+        processes = len(state["rng"])
+        if processes != distributed.world_size():
+            raise CheckpointError(
+                f"checkpoint was written by {processes} process(es) but this run has "
+                f"{distributed.world_size()}; resume with the same number "
+                f"(torchrun --nproc_per_node={processes}, or plain python for 1)"
+            )
         if state["arch"] != self.config["arch"]:
             raise CheckpointError(
                 f"checkpoint was trained with arch {state['arch']} but the config asks for "
@@ -176,8 +197,10 @@ class BaseTrainer:
         epoch, batch = state["epoch"], state["batch"]
         self.start_epoch, self.start_batch = (epoch, batch) if batch else (epoch + 1, 0)
         self._load_state_dict(state)
-        set_rng_state(state["rng"])  # last: replaying the data position may draw random numbers
-        self.writer.truncate_after(self.start_epoch - 1)
+        # Last: replaying the data position may draw random numbers.
+        set_rng_state(state["rng"][distributed.rank()])
+        if distributed.is_main():
+            self.writer.truncate_after(self.start_epoch - 1)
         where = f"epoch {epoch}, batch {batch}" if batch else f"the end of epoch {epoch}"
         self.logger.info(f"resumed from {where} (step {self.global_step})")
 
@@ -201,9 +224,13 @@ class BaseTrainer:
             return
 
         def request_stop(signum: int, frame: Any) -> None:
+            now = time.monotonic()
+            # Under torchrun one Ctrl-C can arrive twice (terminal and launcher) at once.
             if self.stop_signal is not None and signum == signal.SIGINT:
-                raise KeyboardInterrupt
-            self.stop_signal = signum
+                if now - self._first_signal_time > 1.0:
+                    raise KeyboardInterrupt
+                return
+            self.stop_signal, self._first_signal_time = signum, now
             self.logger.warning(f"{signal.Signals(signum).name}: stopping after this step")
 
         previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -213,12 +240,21 @@ class BaseTrainer:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
 
+    def _stop_agreed(self, at_sync_point: bool) -> bool:
+        """Whether to stop now for a signal. Alone: as soon as one came. Under torchrun all
+        processes must stop at the same step, so they agree at sync points (log points)."""
+        if distributed.world_size() == 1:
+            return self.stop_signal is not None
+        return at_sync_point and distributed.any_process(self.stop_signal is not None, self.device)
+
     def _raise_stopped(self, epoch: int, batch: int) -> None:
         latest = self.checkpoint_dir / "latest.pt"
         path = self._save_checkpoint(epoch, batch=batch) if batch else latest
         where = f"epoch {epoch}, batch {batch}" if batch else f"the end of epoch {epoch}"
         name = signal.Signals(self.stop_signal or signal.SIGINT).name
+        n = distributed.world_size()
+        launcher = f"torchrun --standalone --nproc_per_node={n}" if n > 1 else "python"
         raise TrainingStopped(
-            f"{name}: stopped at {where}; resume with: python train.py -r {path}",
+            f"{name}: stopped at {where}; resume with: {launcher} train.py -r {path}",
             128 + int(self.stop_signal or signal.SIGINT),
         )

@@ -5,8 +5,13 @@ from pathlib import Path
 FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
 
-def setup_logging(log_file: Path | None = None, verbose: bool = False) -> logging.Logger:
-    """Console (stderr) at INFO, or DEBUG when verbose; the log file always at DEBUG."""
+def setup_logging(
+    log_file: Path | None = None, verbose: bool = False, rank: int = 0
+) -> logging.Logger:
+    """Console (stderr) at INFO, or DEBUG when verbose; the log file always at DEBUG.
+
+    Under torchrun only rank 0 logs; the other processes report warnings and errors only.
+    """
     logger = logging.getLogger("train")
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
@@ -16,8 +21,11 @@ def setup_logging(log_file: Path | None = None, verbose: bool = False) -> loggin
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.DEBUG if verbose else logging.INFO)
     console.setFormatter(logging.Formatter("%(message)s"))
+    if rank != 0:
+        console.setLevel(logging.WARNING)
+        console.setFormatter(logging.Formatter(f"[rank {rank}] %(message)s"))
     logger.addHandler(console)
-    if log_file is not None:
+    if log_file is not None and rank == 0:
         file_handler = logging.FileHandler(log_file, encoding="utf-8")
         file_handler.setFormatter(logging.Formatter(FORMAT))
         logger.addHandler(file_handler)

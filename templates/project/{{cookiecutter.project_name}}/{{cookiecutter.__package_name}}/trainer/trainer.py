@@ -10,16 +10,17 @@ import inspect
 import math
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import torch
+from torch.nn.parallel import DistributedDataParallel
 from torch.optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
 
 from ..base import BaseDataLoader, BaseTrainer, BatchStream, TrainingStopped
 from ..config import ConfigParser
 from ..logger import Progress
-from ..utils import CheckpointError, MetricTracker, autocast_dtype
+from ..utils import CheckpointError, MetricTracker, autocast_dtype, distributed
 
 Metric = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -67,11 +68,10 @@ class Trainer(BaseTrainer):
         channels_last: bool = False,
         progress: Progress | None = None,
     ) -> None:
-        super().__init__(model, optimizer, config)
+        super().__init__(model, optimizer, config, device)
         cfg = config["trainer"]
         self.criterion = criterion
         self.metric_ftns = metric_ftns
-        self.device = device
         self.data_loader = data_loader
         self.valid_data_loader = valid_data_loader
         self.lr_scheduler = lr_scheduler
@@ -94,10 +94,14 @@ class Trainer(BaseTrainer):
             torch.backends.cudnn.allow_tf32 = True
         self.memory_format = torch.channels_last if channels_last else torch.preserve_format
         compile_mode = cfg["compile"]
-        self.train_model: Callable[[torch.Tensor], torch.Tensor] = model
+        self.eval_model: Callable[[torch.Tensor], torch.Tensor] = model
         if compile_mode:
             mode = None if compile_mode is True or compile_mode == "default" else compile_mode
-            self.train_model = torch.compile(model, mode=mode)
+            self.eval_model = torch.compile(model, mode=mode)
+        self.train_model = self.eval_model
+        if distributed.world_size() > 1:  # under torchrun; compiled first, then wrapped
+            device_ids = [device.index] if device.type == "cuda" else None
+            self.train_model = DistributedDataParallel(self.eval_model, device_ids=device_ids)
 
         names = ["loss", *(m.__name__ for m in metric_ftns)]
         self.train_metrics = MetricTracker(names, device)
@@ -110,7 +114,14 @@ class Trainer(BaseTrainer):
         self.logger.info(
             f"device {device}, amp {self.amp_dtype or 'off'}, channels_last {channels_last}, "
             f"compile {compile_mode}, {self.len_epoch} batches/epoch"
+            f" x {distributed.world_size()} processes"
         )
+
+    def _grad_sync(self, last_micro_batch: bool) -> AbstractContextManager[Any]:
+        """Under DDP, average gradients across processes only on the last micro-batch."""
+        if last_micro_batch or not isinstance(self.train_model, DistributedDataParallel):
+            return nullcontext()
+        return self.train_model.no_sync()
 
     def _autocast(self) -> AbstractContextManager[Any]:
         return torch.autocast(
@@ -147,30 +158,37 @@ class Trainer(BaseTrainer):
             # Gradients of `micro` micro-batches add up to one optimizer step.
             first = batch - batch % self.accum_steps
             micro = min(self.accum_steps, self.len_epoch - first)
-            with self._autocast():
-                output = self.train_model(data)
-                loss = self.criterion(output, target)
-            if self.on_nan == "skip" and not torch.isfinite(loss):  # sync point (on_nan: skip)
-                self.skipped_batches += 1
-                window_bad = True
-                self.logger.warning(f"epoch {epoch} batch {batch + 1}: non-finite loss, skipped")
-            else:
-                self.scaler.scale(loss / micro if micro > 1 else loss).backward()
-                self.train_metrics.update(
-                    self._batch_metrics(loss, output, target), target.shape[0]
-                )
-                self._window[self._window_fill] = loss.detach()
-                self._window_fill += 1
+            last_micro = batch + 1 == first + micro
+            with self._grad_sync(last_micro):
+                with self._autocast():
+                    output = self.train_model(data)
+                    loss = self.criterion(output, target)
+                if self.on_nan == "skip" and distributed.any_process(
+                    not torch.isfinite(loss), self.device
+                ):  # sync point (on_nan: skip), agreed by all processes
+                    self.skipped_batches += 1
+                    window_bad = True
+                    self.logger.warning(
+                        f"epoch {epoch} batch {batch + 1}: non-finite loss, skipped"
+                    )
+                else:
+                    self.scaler.scale(loss / micro if micro > 1 else loss).backward()
+                    self.train_metrics.update(
+                        self._batch_metrics(loss, output, target), target.shape[0]
+                    )
+                    self._window[self._window_fill] = loss.detach()
+                    self._window_fill += 1
 
-            if batch + 1 == first + micro:
+            if last_micro:
                 if window_bad:
                     self.optimizer.zero_grad(set_to_none=True)
                     window_bad = False
                 else:
                     self._optimizer_step()
-                if self._window_fill >= self.log_step:
+                at_log = batch + 1 - self._window_first_batch >= self.log_step
+                if at_log:
                     self._log_window(epoch, batch + 1)
-                if self.stop_signal is not None and batch + 1 < self.len_epoch:
+                if batch + 1 < self.len_epoch and self._stop_agreed(at_log):
                     self._log_window(epoch, batch + 1)
                     self._raise_stopped(epoch, batch + 1)
             self.progress.update(batch + 1)
@@ -198,23 +216,27 @@ class Trainer(BaseTrainer):
         self.global_step += 1
 
     def _log_window(self, epoch: int, batch: int) -> None:
-        """Read the losses since the last log point (sync point) and stop on a non-finite one."""
-        if self._window_fill == 0:
-            return
+        """Read the losses since the last log point (sync point) and stop on a non-finite one
+        (on every process, if any process saw one)."""
         losses = self._window[: self._window_fill].tolist()  # sync point: once per log_step
         first = self._window_first_batch
         self._window_fill, self._window_first_batch = 0, batch
-        for i, value in enumerate(losses):
-            if not math.isfinite(value):
-                bad = first + i + 1
+        bad = next((i for i, value in enumerate(losses) if not math.isfinite(value)), None)
+        if distributed.any_process(bad is not None, self.device):
+            where = "on another process"
+            if bad is not None:
                 per_epoch = -(-self.len_epoch // self.accum_steps)
-                step = (epoch - 1) * per_epoch + -(-bad // self.accum_steps)
-                raise TrainingStopped(
-                    f"non-finite loss ({value}) at epoch {epoch}, batch {bad} (step {step}); "
-                    f"the last good checkpoint is {self.checkpoint_dir / 'latest.pt'} "
-                    "(lower the learning rate, or set trainer.on_nan: skip)",
-                    1,
-                )
+                step = (epoch - 1) * per_epoch + -(-(first + bad + 1) // self.accum_steps)
+                where = f"at epoch {epoch}, batch {first + bad + 1} (step {step})"
+                where = f"({losses[bad]}) {where}"
+            raise TrainingStopped(
+                f"non-finite loss {where}; the last good checkpoint is "
+                f"{self.checkpoint_dir / 'latest.pt'} "
+                "(lower the learning rate, or set trainer.on_nan: skip)",
+                1,
+            )
+        if not losses:
+            return
         mean = sum(losses) / len(losses)
         self.progress.status = f"loss {mean:.4f}"
         message = f"epoch {epoch} [{batch}/{self.len_epoch}] loss {mean:.6f}"
@@ -226,12 +248,12 @@ class Trainer(BaseTrainer):
     @torch.inference_mode()
     def _valid_epoch(self) -> dict[str, float]:
         assert self.valid_data_loader is not None
-        self.train_model.eval()  # type: ignore[attr-defined]
+        self.eval_model.eval()  # type: ignore[attr-defined]
         self.valid_metrics.reset()
         for data, target in self.valid_data_loader:
             data, target = self._to_device(data, target)
             with self._autocast():
-                output = self.train_model(data)
+                output = self.eval_model(data)
                 loss = self.criterion(output, target)
             self.valid_metrics.update(self._batch_metrics(loss, output, target), target.shape[0])
         return {f"val_{k}": v for k, v in self.valid_metrics.result().items()}  # sync point
@@ -249,7 +271,7 @@ class Trainer(BaseTrainer):
             "lr_scheduler": self.lr_scheduler.state_dict() if self.lr_scheduler else None,
             "scaler": self.scaler.state_dict(),
             "data": self.stream.state_dict(),
-            "train_metrics": self.train_metrics.state_dict(),
+            "train_metrics": distributed.gather(self.train_metrics.state_dict()),
         }
 
     def _load_state_dict(self, state: dict[str, Any]) -> None:
@@ -267,4 +289,4 @@ class Trainer(BaseTrainer):
             self.scaler.load_state_dict(state["scaler"])
         self.stream.load_state_dict(state["data"])
         if self.start_batch:
-            self.train_metrics.load_state_dict(state["train_metrics"])
+            self.train_metrics.load_state_dict(state["train_metrics"][distributed.rank()])

@@ -1,3 +1,4 @@
+from . import distributed
 from .checkpoint import CheckpointError, link_checkpoint, load_checkpoint, save_checkpoint
 from .device import autocast_dtype, select_device
 from .rng import get_rng_state, seed_everything, set_rng_state
@@ -7,6 +8,7 @@ __all__ = [
     "CheckpointError",
     "MetricTracker",
     "autocast_dtype",
+    "distributed",
     "get_rng_state",
     "link_checkpoint",
     "load_checkpoint",

@@ -2,6 +2,8 @@
 
 import torch
 
+from .distributed import all_reduce_sum
+
 
 class MetricTracker:
     """Batch-size-weighted means of a fixed list of metrics (e.g. loss, accuracy).
@@ -25,10 +27,12 @@ class MetricTracker:
         self._count += n
 
     def result(self) -> dict[str, float]:
-        if self._count == 0:
+        """The means over every batch seen, by all processes under torchrun."""
+        totals = torch.cat([self._totals, self._totals.new_tensor([self._count])])
+        *sums, count = all_reduce_sum(totals).tolist()  # sync point: device -> host
+        if count == 0:
             return {}
-        means = (self._totals / self._count).tolist()  # sync point: device -> host
-        return dict(zip(self.names, means, strict=True))
+        return {name: total / count for name, total in zip(self.names, sums, strict=True)}
 
     def state_dict(self) -> dict[str, object]:
         return {"totals": self._totals.cpu(), "count": self._count}
