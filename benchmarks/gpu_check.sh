@@ -8,7 +8,8 @@
 # (AMP, TF32, channels_last, fused optimizer; then torch.compile), checks from the run's own
 # log that CUDA and AMP were used, and runs the trainer-vs-hand-written benchmark in GPU mode,
 # which prints samples/s, the share of step time spent waiting for data and the step-time and
-# peak-memory ratios. Results also go to $OUT (or a temporary folder) as *.log / *.json.
+# peak-memory ratios; then trains under torchrun (DDP, one process per GPU). Results also go
+# to $OUT (or a temporary folder) as *.log / *.json.
 #
 # DEVICE=cpu rehearses the whole script without a GPU (bf16 autocast on the CPU stands in
 # for AMP), so that a GPU session is not spent on a typo. MNIST_TRAIN sets the fake MNIST size.
@@ -85,4 +86,12 @@ for preset in digits mnist; do
         --memory-epochs 1 --json "$OUT/bench-$preset.json" "${data[@]}" "${speed[@]}" \
         | tee "$OUT/bench-$preset.log"
 done
+echo "== digits: DDP under torchrun, one process per device"
+nproc=2
+[ "$DEVICE" = cpu ] || nproc=$($PY -c 'import torch; print(torch.cuda.device_count())')
+(cd "$WORK/gpu-digits" && $PY -m torch.distributed.run --standalone --nproc_per_node="$nproc" \
+    train.py -c config.yaml -d "$DEVICE" --epochs 2 "${speed[@]}" \
+    --set "trainer.save_dir=$WORK/runs-ddp" 2>"$OUT/train-ddp.log")
+check_run "$(ls "$WORK"/runs-ddp/*/*/train.log)"
+grep -o "x $nproc processes" "$(ls "$WORK"/runs-ddp/*/*/train.log)"
 echo "== done in $((SECONDS - start)) s; results in $OUT"
