@@ -110,7 +110,6 @@ class Trainer(BaseTrainer):
         self._window = torch.zeros(self.log_step + self.accum_steps - 1, device=device)
         self._window_fill = 0
         self._window_first_batch = 0
-        self.skipped_batches = 0
         self.logger.info(
             f"device {device}, amp {self.amp_dtype or 'off'}, channels_last {channels_last}, "
             f"compile {compile_mode}, {self.len_epoch} batches/epoch"
@@ -166,7 +165,6 @@ class Trainer(BaseTrainer):
                 if self.on_nan == "skip" and distributed.any_process(
                     not torch.isfinite(loss), self.device
                 ):  # sync point (on_nan: skip), agreed by all processes
-                    self.skipped_batches += 1
                     window_bad = True
                     self.logger.warning(
                         f"epoch {epoch} batch {batch + 1}: non-finite loss, skipped"
