@@ -110,10 +110,11 @@ class Trainer(BaseTrainer):
         self._window = torch.zeros(self.log_step + self.accum_steps - 1, device=device)
         self._window_fill = 0
         self._window_first_batch = 0
+        processes = distributed.world_size()
         self.logger.info(
             f"device {device}, amp {self.amp_dtype or 'off'}, channels_last {channels_last}, "
             f"compile {compile_mode}, {self.len_epoch} batches/epoch"
-            f" x {distributed.world_size()} processes"
+            + (f" x {processes} processes" if processes > 1 else "")
         )
 
     def _grad_sync(self, last_micro_batch: bool) -> AbstractContextManager[Any]:
