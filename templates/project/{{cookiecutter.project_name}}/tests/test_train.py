@@ -320,6 +320,31 @@ def test_splits_are_deterministic_from_the_seed(tiny_args):
     assert first_labels("test", 0) == first_labels("test", 0)
 
 
+def test_speed_settings_chosen_for_cuda(monkeypatch):
+    """What a CUDA device gets, checked without one: AMP dtype, channels_last, fused AdamW."""
+    from {{ cookiecutter.__package_name }}.config import ConfigParser
+    from {{ cookiecutter.__package_name }}.config.parser import load_yaml
+    from {{ cookiecutter.__package_name }}.model.model import ConvNet
+    from {{ cookiecutter.__package_name }}.trainer import build_optimizer, use_channels_last
+    from {{ cookiecutter.__package_name }}.utils import autocast_dtype
+
+    cuda, cpu = torch.device("cuda"), torch.device("cpu")
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    assert autocast_dtype("auto", cuda) == torch.bfloat16
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
+    assert autocast_dtype("auto", cuda) == torch.float16  # older GPUs: fp16 + GradScaler
+    assert autocast_dtype("auto", cpu) is None
+    assert autocast_dtype("off", cuda) is None
+
+    model = ConvNet()
+    assert use_channels_last("auto", model, cuda) and not use_channels_last("auto", model, cpu)
+    assert not use_channels_last("auto", torch.nn.Linear(2, 2), cuda)
+
+    config = ConfigParser(load_yaml(ROOT / "config.yaml"))
+    assert build_optimizer(config, model, cuda).defaults["fused"] is True
+    assert not build_optimizer(config, model, cpu).defaults.get("fused")
+
+
 def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
     from {{ cookiecutter.__package_name }}.utils import checkpoint
 
