@@ -99,7 +99,7 @@ def apply_overrides(config: dict[str, Any], overrides: Mapping[str, Any]) -> Non
         for i, part in enumerate(parents):
             if not isinstance(node, dict) or part not in node:
                 raise _unknown(".".join(parents[: i + 1]), node if isinstance(node, dict) else {})
-            if node[part] is None and parents[i:] == [part] and part == "args":
+            if part == "args" and node[part] is None:  # `args:` left empty in the YAML
                 node[part] = {}
             node = node[part]
         if not isinstance(node, dict):
