@@ -4,6 +4,7 @@ On several GPUs: `torchrun --standalone --nproc_per_node=N train.py -c config.ya
 """
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
@@ -87,66 +88,71 @@ def overrides(args: argparse.Namespace) -> dict[str, object]:
     return result
 
 
+def train(args: argparse.Namespace) -> None:
+    """Build everything from the config (or checkpoint) and train."""
+    checkpoint = load_checkpoint(args.resume) if args.resume else None
+    weights = load_checkpoint(args.finetune) if args.finetune else None
+    # Resuming reuses the checkpoint's config and run folder unless -c is given.
+    config_dict = load_yaml(args.config) if args.config else validate(checkpoint["config"])
+    apply_overrides(config_dict, overrides(args))
+    config = ConfigParser(config_dict)
+    device, rank, _ = init_distributed(str(config.get("device", "auto")))
+    logger = setup_logging(verbose=args.verbose, rank=rank)
+
+    cfg = config["trainer"]
+    seed_everything(config.get("seed", 0) + rank, cfg["deterministic"])
+
+    loader_args = {"seed": config.get("seed", 0), "pin_memory": device.type == "cuda"}
+    data_loader = config.init_obj("data_loader", module_data, split="train", **loader_args)
+    valid_data_loader = config.init_obj("data_loader", module_data, split="val", **loader_args)
+
+    model = config.init_obj("arch", module_arch)
+    channels_last = use_channels_last(cfg["channels_last"], model, device)
+    memory_format = torch.channels_last if channels_last else torch.preserve_format
+    model = model.to(device, memory_format=memory_format)
+    criterion = config.lookup("loss", module_loss)
+    metrics = config.lookup("metrics", module_metric) if config.get("metrics") else []
+
+    optimizer = build_optimizer(config, model, device)
+    steps_per_epoch = -(-(cfg["len_epoch"] or len(data_loader)) // cfg["accum_steps"])
+    lr_scheduler, lr_interval = build_scheduler(config, optimizer, steps_per_epoch)
+
+    # Everything is built: only now create (or reopen) the run folder, on rank 0.
+    run_dir = args.resume.parent if args.resume else None
+    run_dir = config.start_run(
+        distributed.broadcast(config.start_run(run_dir) if rank == 0 else None)
+    )
+    logger = setup_logging(run_dir / "train.log", args.verbose, rank)
+    logger.info(f"run folder: {run_dir}")
+    logger.debug(str(model))
+    trainer = Trainer(
+        model,
+        criterion,
+        metrics,
+        optimizer,
+        config,
+        device,
+        data_loader=data_loader,
+        valid_data_loader=valid_data_loader,
+        lr_scheduler=lr_scheduler,
+        lr_interval=lr_interval,
+        channels_last=channels_last,
+    )
+    if checkpoint is not None:
+        trainer.resume(checkpoint)
+    elif weights is not None:
+        trainer.load_weights(weights)
+    if rank == 0:
+        config.save()
+    trainer.train()
+    distributed.barrier()  # every process finished before any leaves the process group
+    logger.info(f"done: checkpoints in {run_dir}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        checkpoint = load_checkpoint(args.resume) if args.resume else None
-        weights = load_checkpoint(args.finetune) if args.finetune else None
-        # Resuming reuses the checkpoint's config and run folder unless -c is given.
-        config_dict = load_yaml(args.config) if args.config else validate(checkpoint["config"])
-        apply_overrides(config_dict, overrides(args))
-        config = ConfigParser(config_dict)
-        device, rank, _ = init_distributed(str(config.get("device", "auto")))
-        logger = setup_logging(verbose=args.verbose, rank=rank)
-
-        cfg = config["trainer"]
-        seed_everything(config.get("seed", 0) + rank, cfg["deterministic"])
-
-        loader_args = {"seed": config.get("seed", 0), "pin_memory": device.type == "cuda"}
-        data_loader = config.init_obj("data_loader", module_data, split="train", **loader_args)
-        valid_data_loader = config.init_obj("data_loader", module_data, split="val", **loader_args)
-
-        model = config.init_obj("arch", module_arch)
-        channels_last = use_channels_last(cfg["channels_last"], model, device)
-        memory_format = torch.channels_last if channels_last else torch.preserve_format
-        model = model.to(device, memory_format=memory_format)
-        criterion = config.lookup("loss", module_loss)
-        metrics = config.lookup("metrics", module_metric) if config.get("metrics") else []
-
-        optimizer = build_optimizer(config, model, device)
-        steps_per_epoch = -(-(cfg["len_epoch"] or len(data_loader)) // cfg["accum_steps"])
-        lr_scheduler, lr_interval = build_scheduler(config, optimizer, steps_per_epoch)
-
-        # Everything is built: only now create (or reopen) the run folder, on rank 0.
-        run_dir = args.resume.parent if args.resume else None
-        run_dir = config.start_run(
-            distributed.broadcast(config.start_run(run_dir) if rank == 0 else None)
-        )
-        logger = setup_logging(run_dir / "train.log", args.verbose, rank)
-        logger.info(f"run folder: {run_dir}")
-        logger.debug(str(model))
-        trainer = Trainer(
-            model,
-            criterion,
-            metrics,
-            optimizer,
-            config,
-            device,
-            data_loader=data_loader,
-            valid_data_loader=valid_data_loader,
-            lr_scheduler=lr_scheduler,
-            lr_interval=lr_interval,
-            channels_last=channels_last,
-        )
-        if checkpoint is not None:
-            trainer.resume(checkpoint)
-        elif weights is not None:
-            trainer.load_weights(weights)
-        if rank == 0:
-            config.save()
-        trainer.train()
-        distributed.barrier()  # every process finished before any leaves the process group
-        logger.info(f"done: checkpoints in {run_dir}")
+        train(args)
     except (ConfigError, CheckpointError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, ConfigError) else 1
@@ -159,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
         print("aborted; the last checkpoint saved is still valid", file=sys.stderr)
         return 130
     finally:
+        # Free the model and its DDP wrapper (reference cycles) while the process group is
+        # still alive, then leave it: Gloo aborts if they die during interpreter shutdown.
+        gc.collect()
         distributed.cleanup()
     return 0
 
