@@ -161,6 +161,8 @@ class HandWrittenSide:
             self.model.parameters(), **opt_cfg["args"], **fused
         )
         sched = job.config_dict["lr_scheduler"]
+        if sched["type"] != "OneCycleLR" or sched.get("interval") != "step":
+            raise SystemExit("the hand-written loop mirrors the default per-step OneCycleLR only")
         total = cfg["epochs"] * len(self.train_loader)
         self.scheduler = torch.optim.lr_scheduler.OneCycleLR(
             self.optimizer, max_lr=sched["args"]["max_lr"], total_steps=total

@@ -50,8 +50,11 @@ class Generation:
     def run(self) -> Path:
         self.check_destination()
         created_root = self._make_output_dir()
-        staging = Path(tempfile.mkdtemp(prefix=f".{self.dest.name}.ptgen-", dir=self.output_dir))
+        staging: Path | None = None
         try:
+            staging = Path(
+                tempfile.mkdtemp(prefix=f".{self.dest.name}.ptgen-", dir=self.output_dir)
+            )
             project = self._render(staging)
             self._commit(project, staging)
         except BaseException:
@@ -59,7 +62,8 @@ class Generation:
                 shutil.rmtree(created_root, ignore_errors=True)
             raise
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
         return self.dest
 
     def _make_output_dir(self) -> Path | None:

@@ -99,10 +99,10 @@ def train(args: argparse.Namespace) -> None:
     device, rank, _ = init_distributed(str(config.get("device", "auto")))
     logger = setup_logging(verbose=args.verbose, rank=rank)
 
-    cfg = config["trainer"]
-    seed_everything(config.get("seed", 0) + rank, cfg["deterministic"])
+    cfg, seed = config["trainer"], config.get("seed", 0)
+    seed_everything(seed + rank, cfg["deterministic"])  # per process: different dropout masks
 
-    loader_args = {"seed": config.get("seed", 0), "pin_memory": device.type == "cuda"}
+    loader_args = {"seed": seed, "pin_memory": device.type == "cuda"}  # same data order
     data_loader = config.init_obj("data_loader", module_data, split="train", **loader_args)
     valid_data_loader = config.init_obj("data_loader", module_data, split="val", **loader_args)
 

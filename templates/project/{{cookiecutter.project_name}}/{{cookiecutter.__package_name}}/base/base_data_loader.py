@@ -126,8 +126,8 @@ class BatchStream:
         batch = next(self._iterator)
         self.consumed += 1
         if self.consumed == len(self.loader):
-            # Run the sampler to its end now, so that the generators hold exactly the state
-            # the next pass starts from (a sampler may draw again when it finishes).
+            # End the pass now (the loader's iterator stops, persistent workers go idle), so
+            # the generators hold exactly the state the next pass starts from.
             for _ in self._iterator:
                 pass
             self._iterator = None
