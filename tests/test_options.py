@@ -65,7 +65,8 @@ def test_defaults_and_precedence():
         (
             {"author": ""},
             {},
-            "option 'author': '' is not valid; expected a non-empty single-line string",
+            "option 'author': '' is not valid; expected a non-empty single line of text, "
+            "at most 100 characters",
         ),
         ({"author": ["a"]}, {}, "option 'author'"),
         ({"description": "two\nlines"}, {}, "option 'description'"),
@@ -102,7 +103,7 @@ def test_bool_text_from_set_and_conditional_option():
         ("Asyncio", "shadow the standard library"),
         ("torch", "shadow the 'torch' module"),
         ("torchvision", "shadow the 'torchvision' module"),
-        ("train", "shadow the 'train' module"),
+        ("train", "shadow the project's own train.py"),
         ("x" * 41, "at most 40"),
     ],
 )

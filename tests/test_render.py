@@ -1,4 +1,3 @@
-import os
 import shutil
 import subprocess
 import sys
@@ -63,14 +62,14 @@ def test_os_error_during_commit_restores_and_cleans(tmp_path, monkeypatch):
     dest = tmp_path / "demo"
     dest.mkdir()
     (dest / "precious.txt").write_text("old work")
-    real_replace = os.replace
+    real_rename = render.rename_no_replace
 
-    def failing_replace(src, dst):
-        if Path(dst) == dest and "replaced" not in str(src):
+    def failing_rename(src, dst):
+        if Path(dst) == dest and Path(src).name == "demo":  # the new tree, not the old one
             raise OSError(13, "Permission denied")
-        return real_replace(src, dst)
+        return real_rename(src, dst)
 
-    monkeypatch.setattr(render.os, "replace", failing_replace)
+    monkeypatch.setattr(render, "rename_no_replace", failing_rename)
     result = new("demo", "-o", str(tmp_path), "--force")
     assert result.exit_code == 1 and "cannot move project" in result.stderr
     assert tree(dest) == {"precious.txt": b"old work"}

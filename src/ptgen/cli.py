@@ -125,7 +125,14 @@ def new(
                 typer.echo(f"{generation.dest.name}/{rel}")
             typer.echo("dry run: nothing was written", err=True)
             return
-        dest = generation.run()
+        try:
+            dest = generation.run()
+        except KeyboardInterrupt:
+            if not generation.committed:
+                raise
+            typer.echo(f"interrupted: the new project is in place in {generation.dest}", err=True)
+            typer.echo(str(generation.dest))
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         typer.echo(f"created {answers['preset']} project in {dest}", err=True)
         typer.echo("next: pip install -e . && python train.py -c config.yaml", err=True)
         typer.echo(str(dest))

@@ -7,8 +7,11 @@ import difflib
 import keyword
 import re
 import sys
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,31 @@ from ptgen.errors import PtgenError
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "on", "1"})
 FALSE_WORDS = frozenset({"false", "no", "n", "off", "0"})
+MAX_OPTIONS_FILE_BYTES = 64 * 1024
+# Bidirectional overrides and isolates reorder how text is shown ("Trojan Source").
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def shorten(value: Any, limit: int = 60) -> str:
+    """`repr(value)` cut to about `limit` characters, without building a huge repr first."""
+    if isinstance(value, str):
+        text = repr(value[: limit + 1])
+    elif isinstance(value, (list, tuple, dict, set)):
+        return f"a {type(value).__name__} of {len(value)} item(s)"
+    else:
+        text = repr(value) if isinstance(value, (bool, int, float, type(None))) else "?"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def bad_character(text: str) -> str | None:
+    """Describe the first character no option value may hold, or None if all are fine."""
+    for c in text:
+        category = unicodedata.category(c)
+        if c == "\n" or c == "\r":
+            return "a line break"
+        if category in ("Cc", "Cs", "Zl", "Zp") or c in BIDI_CONTROLS or c in "\ufeff\ufffe\uffff":
+            return f"the control character U+{ord(c):04X}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -27,6 +55,7 @@ class Option:
     choices: tuple[str, ...] = ()
     when: tuple[str, str] | None = None  # applies only if answers[when[0]] == when[1]
     prompt: bool = True
+    max_length: int = 200
 
     def applies(self, answers: Mapping[str, Any]) -> bool:
         return self.when is None or answers.get(self.when[0]) == self.when[1]
@@ -36,25 +65,37 @@ class Option:
             return "one of " + ", ".join(self.choices)
         if self.kind == "bool":
             return "true or false"
-        return "a non-empty single-line string"
+        return f"a non-empty single line of text, at most {self.max_length} characters"
 
     def convert(self, value: Any, *, from_text: bool = False) -> Any:
         """Return ``value`` as this option's type, or raise PtgenError naming what is allowed."""
-        bad = PtgenError(f"option '{self.name}': {value!r} is not valid; expected {self.allowed()}")
+        bad = PtgenError(
+            f"option '{self.name}': {shorten(value)} is not valid; expected {self.allowed()}"
+        )
         if self.kind == "bool":
             if isinstance(value, bool):
                 return value
-            if from_text and isinstance(value, str):
+            if isinstance(value, str):  # from --set, a prompt, or YAML 1.2's `on`/`yes`
                 word = value.strip().lower()
                 if word in TRUE_WORDS:
                     return True
                 if word in FALSE_WORDS:
                     return False
             raise bad
-        if not isinstance(value, str) or not value.strip() or "\n" in value:
+        if not isinstance(value, str) or not value.strip():
             raise bad
         if self.kind == "choice" and value not in self.choices:
             raise bad
+        if len(value) > self.max_length:
+            raise PtgenError(
+                f"option '{self.name}' is {len(value)} characters long; at most "
+                f"{self.max_length} allowed"
+            )
+        problem = bad_character(value)
+        if problem:
+            raise PtgenError(
+                f"option '{self.name}': {shorten(value)} holds {problem}; expected {self.allowed()}"
+            )
         return value
 
 
@@ -88,7 +129,7 @@ SCHEMA = Schema(
         Option(
             "description", "str", "A PyTorch project.", "One-line description for README/pyproject."
         ),
-        Option("author", "str", "Your Name", "Author written into pyproject.toml."),
+        Option("author", "str", "Your Name", "Author written into pyproject.toml.", max_length=100),
         Option(
             "preset",
             "choice",
@@ -110,12 +151,22 @@ SCHEMA = Schema(
     )
 )
 
-# Module names a generated package must not shadow: its own top-level scripts and what it imports.
-RESERVED_IMPORT_NAMES = frozenset(
-    {"torch", "torchvision", "numpy", "yaml", "sklearn", "tensorboard", "train", "tests"}
+# The project's own top-level names; what its environment installs is in reserved_names.txt
+# (kept in step with the real environment by tools/reserved_names.py and a test).
+PROJECT_MODULES = frozenset({"train", "test", "tests", "conftest", "predict"})
+# Device names Windows reserves, with or without an extension (CON, nul.txt, COM1, ...).
+WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul"} | {f"{p}{i}" for p in ("com", "lpt") for i in "123456789"}
 )
 MAX_NAME_LENGTH = 40  # keeps generated import lines within the line length
-_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*$")
+_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9._-]*")
+
+
+@cache
+def environment_modules() -> frozenset[str]:
+    """Top-level modules importable in a generated project's environment."""
+    text = resources.files("ptgen").joinpath("reserved_names.txt").read_text(encoding="utf-8")
+    return frozenset(text.split())
 
 
 def import_name(project_name: str) -> str:
@@ -128,43 +179,65 @@ def dist_name(project_name: str) -> str:
 
 def check_project_name(name: str) -> None:
     """Refuse names that are not a valid distribution name or give an unusable import name."""
-    if not _NAME_RE.match(name) or name[-1] in "._-":
+    if not _NAME_RE.fullmatch(name) or name[-1] in "._-":
         raise PtgenError(
-            f"project name {name!r} is not valid: use letters, digits, '-', '_' or '.', "
+            f"project name {shorten(name)} is not valid: use letters, digits, '-', '_' or '.', "
             "starting with a letter and ending with a letter or digit"
         )
     if len(name) > MAX_NAME_LENGTH:
-        raise PtgenError(f"project name {name!r} is too long: at most {MAX_NAME_LENGTH} characters")
+        raise PtgenError(
+            f"project name {shorten(name)} is too long: at most {MAX_NAME_LENGTH} characters"
+        )
+    if name.split(".")[0].lower() in WINDOWS_RESERVED:
+        raise PtgenError(f"project name {name!r} is a device name reserved on Windows")
     module = import_name(name)
     if keyword.iskeyword(module) or keyword.issoftkeyword(module):
         raise PtgenError(f"project name {name!r} gives package '{module}', a Python keyword")
-    if module in sys.stdlib_module_names:
+    if module in sys.stdlib_module_names or module in sys.builtin_module_names:
         raise PtgenError(
             f"project name {name!r} gives package '{module}', which would shadow the standard "
             "library module of that name"
         )
-    if module in RESERVED_IMPORT_NAMES:
+    if module in PROJECT_MODULES:
         raise PtgenError(
             f"project name {name!r} gives package '{module}', which would shadow the "
-            f"'{module}' module the project needs"
+            f"project's own {module}.py or {module}/"
+        )
+    if module in environment_modules():
+        raise PtgenError(
+            f"project name {name!r} gives package '{module}', which would shadow the "
+            f"'{module}' module installed with the project's dependencies"
         )
 
 
 def load_options_file(path: Path) -> dict[str, Any]:
-    """Read an options YAML file (safe_load): a mapping of option names to values."""
-    import yaml
+    """Read an options YAML file: a mapping of option names to values.
+
+    Read as YAML 1.2 reads it (`off` and `no` stay text), without aliases, duplicate keys
+    or more than 64 KiB.
+    """
+    from ptgen.yamlsafe import YamlError, load
 
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as f:
+            raw = f.read(MAX_OPTIONS_FILE_BYTES + 1)
     except OSError as exc:
         raise PtgenError(f"cannot read options file '{path}': {exc.strerror or exc}") from None
+    if len(raw) > MAX_OPTIONS_FILE_BYTES:
+        raise PtgenError(
+            f"options file '{path}' is larger than {MAX_OPTIONS_FILE_BYTES // 1024} KiB"
+        )
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise PtgenError(f"options file '{path}'{where}: {problem}") from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PtgenError(
+            f"options file '{path}' is not UTF-8 text (byte {exc.start + 1}); "
+            "expected a YAML mapping of option: value"
+        ) from None
+    try:
+        data = load(text)
+    except YamlError as exc:
+        raise PtgenError(f"options file '{path}'{exc.where}: {exc.problem}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -180,7 +253,7 @@ def parse_sets(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise PtgenError(f"--set expects KEY=VALUE, got {pair!r}")
+            raise PtgenError(f"--set expects KEY=VALUE, got {shorten(pair)}")
         result[key.strip()] = value
     return result
 
@@ -204,8 +277,8 @@ def resolve(
 
     if "project_name" in given and given["project_name"][0] != name:
         raise PtgenError(
-            f"option 'project_name' is {given['project_name'][0]!r} but the NAME argument is "
-            f"{name!r}; drop one of them"
+            f"option 'project_name' is {shorten(given['project_name'][0])} but the NAME "
+            f"argument is {name!r}; drop one of them"
         )
     answers: dict[str, Any] = {"project_name": name}
     for option in schema.options[1:]:
