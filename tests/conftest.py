@@ -8,6 +8,23 @@ REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "templates" / "project"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--run-slow",
+        action="store_true",
+        help="also run the slow tests (wheel build, end-to-end training); CI does",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --run-slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def requires_torch() -> None:
     """Skip torch-based tests where torch is missing, except in CI, where they must run."""

@@ -13,8 +13,8 @@ import {{ cookiecutter.__package_name }}.model.model as module_arch
 from {{ cookiecutter.__package_name }}.config import (
     ConfigError,
     ConfigParser,
+    validate,
 )
-from {{ cookiecutter.__package_name }}.config.parser import validate
 from {{ cookiecutter.__package_name }}.utils import (
     CheckpointError,
     MetricTracker,
@@ -31,14 +31,14 @@ def evaluate(
     """Loss and metrics of the checkpoint's model over the test split of its config."""
     checkpoint = load_checkpoint(checkpoint_path)
     config = ConfigParser(validate(checkpoint["config"]), checkpoint_path.parent)
-    device = select_device(device_spec or str(config.get("device", "auto")))
+    device = select_device(device_spec or config["device"])
 
     overrides = {"batch_size": batch_size} if batch_size else {}
     loader = config.init_obj(
         "data_loader",
         module_data,
         split="test",
-        seed=config.get("seed", 0),
+        seed=config["seed"],
         pin_memory=device.type == "cuda",
         **overrides,
     )
@@ -47,7 +47,7 @@ def evaluate(
     model.to(device).eval()
 
     criterion = config.lookup("loss", module_loss)
-    metric_ftns = config.lookup("metrics", module_metric) if config.get("metrics") else []
+    metric_ftns = config.lookup("metrics", module_metric)
     tracker = MetricTracker(["loss", *(m.__name__ for m in metric_ftns)], device)
     amp_dtype = autocast_dtype(config["trainer"]["amp"], device)
     for data, target in loader:
@@ -70,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
         results = evaluate(args.resume, args.device, args.bs)
     except (ConfigError, CheckpointError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        where = f" '{exc.filename}'" if exc.filename else ""
+        print(f"error: cannot read{where}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     for name, value in results.items():
         print(f"{name}: {value:.6f}")

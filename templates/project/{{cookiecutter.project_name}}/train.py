@@ -5,24 +5,23 @@ On several GPUs: `torchrun --standalone --nproc_per_node=N train.py -c config.ya
 
 import argparse
 import gc
+import shutil
 import sys
 from pathlib import Path
 
 import torch
-import yaml
 
 import {{ cookiecutter.__package_name }}.data_loader as module_data
 import {{ cookiecutter.__package_name }}.model.loss as module_loss
 import {{ cookiecutter.__package_name }}.model.metric as module_metric
 import {{ cookiecutter.__package_name }}.model.model as module_arch
-from {{ cookiecutter.__package_name }}.base import TrainingStopped
+from {{ cookiecutter.__package_name }}.base import TrainingStopped, check_resumable
 from {{ cookiecutter.__package_name }}.config import (
     ConfigError,
     ConfigParser,
-)
-from {{ cookiecutter.__package_name }}.config.parser import (
     apply_overrides,
     load_yaml,
+    parse_override,
     validate,
 )
 from {{ cookiecutter.__package_name }}.logger import setup_logging
@@ -39,6 +38,12 @@ from {{ cookiecutter.__package_name }}.utils import (
     seed_everything,
 )
 from {{ cookiecutter.__package_name }}.utils.distributed import init_distributed
+from {{ cookiecutter.__package_name }}.utils.run_folder import (
+    RunFolderError,
+    release_locks,
+    resumes_in_place,
+    same_run,
+)
 
 SHORTCUTS = {
     "lr": "optimizer.args.lr",
@@ -74,12 +79,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def overrides(args: argparse.Namespace) -> dict[str, object]:
-    result: dict[str, object] = {}
-    for pair in args.sets:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise ConfigError(f"--set expects KEY=VALUE, got {pair!r}")
-        result[key] = yaml.safe_load(value)
+    result: dict[str, object] = dict(parse_override(pair) for pair in args.sets)
     for name, key in SHORTCUTS.items():
         if getattr(args, name) is not None:
             result[key] = getattr(args, name)
@@ -90,16 +90,18 @@ def overrides(args: argparse.Namespace) -> dict[str, object]:
 
 def train(args: argparse.Namespace) -> None:
     """Build everything from the config (or checkpoint) and train."""
-    checkpoint = load_checkpoint(args.resume) if args.resume else None
+    checkpoint = load_checkpoint(args.resume, for_resume=True) if args.resume else None
     weights = load_checkpoint(args.finetune) if args.finetune else None
-    # Resuming reuses the checkpoint's config and run folder unless -c is given.
+    # The whole config is checked before anything is built or written.
     config_dict = load_yaml(args.config) if args.config else validate(checkpoint["config"])
-    apply_overrides(config_dict, overrides(args))
-    config = ConfigParser(config_dict)
-    device, rank, _ = init_distributed(str(config.get("device", "auto")))
+    config = ConfigParser(apply_overrides(config_dict, overrides(args)))
+    # Resuming continues in the run's own folder only from its latest.pt with the same
+    # config (epochs and device may change); anything else starts a new run folder.
+    in_place = checkpoint is not None and resumes_in_place(args.resume, checkpoint, config)
+    device, rank, _ = init_distributed(str(config["device"]))
     logger = setup_logging(verbose=args.verbose, rank=rank)
 
-    cfg, seed = config["trainer"], config.get("seed", 0)
+    cfg, seed = config["trainer"], config["seed"]
     seed_everything(seed + rank, cfg["deterministic"])  # per process: different dropout masks
 
     loader_args = {"seed": seed, "pin_memory": device.type == "cuda"}  # same data order
@@ -111,39 +113,50 @@ def train(args: argparse.Namespace) -> None:
     memory_format = torch.channels_last if channels_last else torch.preserve_format
     model = model.to(device, memory_format=memory_format)
     criterion = config.lookup("loss", module_loss)
-    metrics = config.lookup("metrics", module_metric) if config.get("metrics") else []
+    metrics = config.lookup("metrics", module_metric)
 
     optimizer = build_optimizer(config, model, device)
     steps_per_epoch = -(-(cfg["len_epoch"] or len(data_loader)) // cfg["accum_steps"])
     lr_scheduler, lr_interval = build_scheduler(config, optimizer, steps_per_epoch)
 
-    # Everything is built: only now create (or reopen) the run folder, on rank 0.
-    run_dir = args.resume.parent if args.resume else None
-    run_dir = config.start_run(
-        distributed.broadcast(config.start_run(run_dir) if rank == 0 else None)
-    )
-    logger = setup_logging(run_dir / "train.log", args.verbose, rank)
-    logger.info(f"run folder: {run_dir}")
-    logger.debug(str(model))
-    trainer = Trainer(
-        model,
-        criterion,
-        metrics,
-        optimizer,
-        config,
-        device,
-        data_loader=data_loader,
-        valid_data_loader=valid_data_loader,
-        lr_scheduler=lr_scheduler,
-        lr_interval=lr_interval,
-        channels_last=channels_last,
-    )
     if checkpoint is not None:
-        trainer.resume(checkpoint)
-    elif weights is not None:
-        trainer.load_weights(weights)
+        check_resumable(checkpoint, config)
+
+    # Everything is built and checked: only now create (or reopen) the run folder, on rank 0.
+    run_dir = None
     if rank == 0:
-        config.save()
+        source = args.resume.parent if checkpoint is not None else None
+        history = source if source is not None and same_run(source, checkpoint) else None
+        run_dir = config.start_run(source if in_place else None, history=history)
+    config.run_dir = run_dir = distributed.broadcast(run_dir)
+    try:
+        logger = setup_logging(run_dir / "train.log", args.verbose, rank)
+        logger.info(f"run folder: {run_dir}")
+        logger.debug(str(model))
+        trainer = Trainer(
+            model,
+            criterion,
+            metrics,
+            optimizer,
+            config,
+            device,
+            data_loader=data_loader,
+            valid_data_loader=valid_data_loader,
+            lr_scheduler=lr_scheduler,
+            lr_interval=lr_interval,
+            channels_last=channels_last,
+        )
+        if checkpoint is not None:
+            trainer.resume(checkpoint, origin=None if in_place else args.resume)
+        elif weights is not None:
+            trainer.load_weights(weights)
+        if rank == 0:
+            config.save()
+    except BaseException:
+        if rank == 0 and not in_place:  # a new folder that holds nothing of value yet
+            setup_logging(verbose=args.verbose, rank=rank)  # closes the log file
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
     trainer.train()
     distributed.barrier()  # every process finished before any leaves the process group
     logger.info(f"done: checkpoints in {run_dir}")
@@ -153,9 +166,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         train(args)
-    except (ConfigError, CheckpointError, ValueError) as exc:
+    except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2 if isinstance(exc, ConfigError) else 1
+        return 2
+    except (CheckpointError, RunFolderError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # disk full, read-only folder, ...: the files saved so far are intact
+        where = f" '{exc.filename}'" if exc.filename else ""
+        print(f"error: cannot write or read{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     except TrainingStopped as exc:  # all processes stop together (the decision is shared)
         distributed.barrier()
         if distributed.is_main():
@@ -169,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         # still alive, then leave it: Gloo aborts if they die during interpreter shutdown.
         gc.collect()
         distributed.cleanup()
+        release_locks()
     return 0
 
 

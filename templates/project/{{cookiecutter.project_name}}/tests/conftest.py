@@ -33,6 +33,23 @@ def data_dir(tmp_path: Path) -> Path:
 {%- endif %}
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--run-slow",
+        action="store_true",
+        help="also run the slow tests (torchrun, signals, the resume matrix); CI does",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --run-slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def tiny_args(tmp_path: Path{% if cookiecutter.preset == "mnist" %}, data_dir: Path{% endif %}) -> list[str]:
     """Arguments that make train.py run a few fast epochs on a slice of the data."""

@@ -28,8 +28,11 @@ EXPLODE = ["--set", "lr_scheduler=null", "--set", "optimizer.args.lr=.inf"]  # l
 
 
 def run_dirs(args: list[str]) -> list[Path]:
-    save_dir = next(Path(a.split("=", 1)[1]) for a in args if a.startswith("trainer.save_dir="))
-    return sorted(p for p in save_dir.glob("*/*") if p.is_dir())
+    """The run folders under the save_dir of `args` (or of the checkpoint they resume)."""
+    save_dir = next((a.split("=", 1)[1] for a in args if a.startswith("trainer.save_dir=")), None)
+    if save_dir is None:
+        save_dir = load_checkpoint(args[args.index("-r") + 1])["config"]["trainer"]["save_dir"]
+    return sorted(p for p in Path(save_dir).glob("*/*") if p.is_dir())
 
 
 def train_ok(args: list[str]) -> Path:
@@ -79,6 +82,7 @@ def test_train_writes_run_folder_and_test_evaluates(tiny_args, capsys):
     assert "loss:" in out and "accuracy:" in out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "extra",
     [
@@ -109,14 +113,18 @@ def test_train_writes_run_folder_and_test_evaluates(tiny_args, capsys):
 def test_resume_after_epoch_is_bit_exact(tiny_args, extra):
     run = train_ok([*tiny_args, *extra])
     uninterrupted = losses(run), weights(run / "latest.pt")
-    # Resume from what a run stopped after epoch 2 had on disk; it rewrites epochs 3 and 4.
-    assert train.main(["-r", str(run / "checkpoint-epoch2.pt")]) == 0
-    assert losses(run) == uninterrupted[0]
-    resumed = weights(run / "latest.pt")
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+    # Resume from what a run stopped after epoch 2 had on disk: a new run folder, holding
+    # epochs 1-2 of the original's history, trains epochs 3 and 4.
+    resumed = train_ok(["-r", str(run / "checkpoint-epoch2.pt")])
+    assert resumed != run and resumed.parent == run.parent
+    assert losses(resumed) == uninterrupted[0]
+    final = weights(resumed / "latest.pt")
     for key, value in uninterrupted[1].items():
-        assert torch.equal(resumed[key], value), key
+        assert torch.equal(final[key], value), key
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before
     if "trainer.amp=fp16" in extra:
-        assert load_checkpoint(run / "latest.pt")["scaler"]["scale"] > 0
+        assert load_checkpoint(resumed / "latest.pt")["scaler"]["scale"] > 0
 
 
 def test_stop_mid_epoch_then_resume_is_bit_exact(tiny_args, monkeypatch):
@@ -139,6 +147,7 @@ def test_stop_mid_epoch_then_resume_is_bit_exact(tiny_args, monkeypatch):
     assert_same_weights(stopped / "latest.pt", full / "latest.pt")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_signal_saves_and_prints_how_to_resume(tiny_args, signum):
@@ -201,6 +210,7 @@ def torchrun(args: list[str], **popen: object) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="torchrun with Gloo: Linux and macOS")
 def test_torchrun_stop_and_resume_is_bit_exact(tiny_args):
     args = [*tiny_args, "--epochs", "30", "--set", "trainer.save_period=100"]
@@ -300,30 +310,30 @@ def test_missing_cuda_is_a_clear_error(tiny_args, capsys):
     assert "CUDA is not available" in capsys.readouterr().err
 
 
-def test_splits_are_deterministic_from_the_seed(tiny_args):
+def test_splits_depend_on_split_seed_not_on_the_training_seed(tiny_args):
     import {{ cookiecutter.__package_name }}.data_loader as module_data
-    from {{ cookiecutter.__package_name }}.config import ConfigParser
-    from {{ cookiecutter.__package_name }}.config.parser import apply_overrides, load_yaml
+    from {{ cookiecutter.__package_name }}.config import (
+        ConfigParser,
+        apply_overrides,
+        load_yaml,
+    )
 
-    config = load_yaml(ROOT / "config.yaml")
     sets = [a.split("=", 1) for a in tiny_args if "data_loader.args." in a]
-    apply_overrides(config, {k: yaml.safe_load(v) for k, v in sets})
-    parser = ConfigParser(config)
+    base = apply_overrides(load_yaml(ROOT / "config.yaml"), {k: yaml.safe_load(v) for k, v in sets})
 
-    def first_labels(split: str, seed: int) -> list[int]:
-        loader = parser.init_obj("data_loader", module_data, split=split, seed=seed)
+    def labels(split: str, seed: int, split_seed: int = 0) -> list[int]:
+        config = apply_overrides(base, {"data_loader.args.split_seed": split_seed})
+        loader = ConfigParser(config).init_obj("data_loader", module_data, split=split, seed=seed)
         return [int(loader.dataset[i][1]) for i in range(len(loader.dataset))][:40]
 
-    for split in ("train", "val"):
-        assert first_labels(split, 0) == first_labels(split, 0)
-        assert first_labels(split, 0) != first_labels(split, 1)
-    assert first_labels("test", 0) == first_labels("test", 0)
+    for split in ("train", "val", "test"):
+        assert labels(split, seed=0) == labels(split, seed=1)  # same data whatever the seed
+        assert labels(split, seed=0) != labels(split, seed=0, split_seed=1)
 
 
 def test_speed_settings_chosen_for_cuda(monkeypatch):
     """What a CUDA device gets, checked without one: AMP dtype, channels_last, fused AdamW."""
-    from {{ cookiecutter.__package_name }}.config import ConfigParser
-    from {{ cookiecutter.__package_name }}.config.parser import load_yaml
+    from {{ cookiecutter.__package_name }}.config import ConfigParser, load_yaml
     from {{ cookiecutter.__package_name }}.model.model import ConvNet
     from {{ cookiecutter.__package_name }}.trainer import build_optimizer, use_channels_last
     from {{ cookiecutter.__package_name }}.utils import autocast_dtype
@@ -363,7 +373,7 @@ def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
 
 
 def test_run_folders_do_not_collide(tmp_path):
-    from {{ cookiecutter.__package_name }}.config import make_run_dir
+    from {{ cookiecutter.__package_name }}.utils.run_folder import make_run_dir
 
     dirs = {make_run_dir(tmp_path, "same") for _ in range(3)}
     assert len(dirs) == 3

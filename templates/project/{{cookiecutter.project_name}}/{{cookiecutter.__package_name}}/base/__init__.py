@@ -1,6 +1,6 @@
-from .base_data_loader import BaseDataLoader, BatchStream, split_indices
-from .base_model import BaseModel
-from .base_trainer import BaseTrainer, TrainingStopped
+from .base_data_loader import BaseDataLoader, BatchStream, check_fractions, split_indices
+from .base_model import BaseModel, check_positive_int
+from .base_trainer import BaseTrainer, TrainingStopped, check_resumable
 
 __all__ = [
     "BaseDataLoader",
@@ -8,5 +8,8 @@ __all__ = [
     "BaseTrainer",
     "BatchStream",
     "TrainingStopped",
+    "check_fractions",
+    "check_resumable",
+    "check_positive_int",
     "split_indices",
 ]

@@ -12,13 +12,21 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from ..utils import distributed
 
 
+def check_fractions(**fractions: float) -> None:
+    """Held-out fractions from the config: each in [0, 1), together below 1."""
+    for name, value in fractions.items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value < 1:
+            raise ValueError(f"data_loader.args.{name} must be in [0, 1), got {value!r}")
+    if sum(fractions.values()) >= 1:
+        names = " + ".join(fractions)
+        raise ValueError(f"data_loader.args: {names} must be below 1 to leave training data")
+
+
 def split_indices(n: int, fraction: float, seed: int) -> tuple[list[int], list[int]]:
     """Shuffle range(n) with a private generator and cut off `fraction` of it.
 
     Returns (kept, held_out). The global RNGs are not touched.
     """
-    if not 0.0 <= fraction < 1.0:
-        raise ValueError(f"split fraction must be in [0, 1), got {fraction}")
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).tolist()
     cut = round(n * fraction)
     return order[cut:], order[:cut]
@@ -119,6 +127,13 @@ class BatchStream:
         self._pass_start = self.loader.rng_state()
         self._iterator = iter(self.loader)
         self.consumed = 0
+
+    @property
+    def exact(self) -> bool:
+        """Whether the data order can be saved and restored: the sampler draws its random
+        numbers from the loader's own generator (never from the global RNG)."""
+        sampler = getattr(self.loader, "sampler", None)
+        return getattr(sampler, "generator", None) is self.loader.sampler_generator
 
     def next(self) -> Any:
         if self._iterator is None:

@@ -9,3 +9,9 @@ class BaseModel(nn.Module):
 
     def __str__(self) -> str:
         return f"{super().__str__()}\nTrainable parameters: {self.num_parameters():,}"
+
+
+def check_positive_int(name: str, value: object) -> None:
+    """Model arguments come from the config: say which one is wrong, in one line."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"arch.args.{name} must be an integer >= 1, got {value!r}")

@@ -33,6 +33,23 @@ class TrainingStopped(Exception):
         self.exit_code = exit_code
 
 
+def check_resumable(state: dict[str, Any], config: ConfigParser) -> None:
+    """Refuse a checkpoint this run cannot continue exactly (checked before any file is
+    written)."""
+    processes = len(state["rng"])
+    if processes != distributed.world_size():
+        raise CheckpointError(
+            f"checkpoint was written by {processes} process(es) but this run has "
+            f"{distributed.world_size()}; resume with the same number "
+            f"(torchrun --nproc_per_node={processes}, or plain python for 1)"
+        )
+    if state["arch"] != config["arch"]:
+        raise CheckpointError(
+            f"checkpoint was trained with arch {state['arch']} but the config asks for "
+            f"{config['arch']}; use --finetune to load matching weights only"
+        )
+
+
 class BaseTrainer:
     def __init__(
         self,
@@ -52,16 +69,8 @@ class BaseTrainer:
         self.keep_last: int = cfg["keep_last"]
         self.early_stop: int = cfg["early_stop"] or math.inf
 
-        # "min val_loss" / "max val_accuracy" / off (YAML reads a bare off as false)
-        monitor = str(cfg["monitor"]).split()
-        if cfg["monitor"] in (False, None, "off"):
-            self.mnt_mode, self.mnt_metric = "off", ""
-        elif len(monitor) == 2 and monitor[0] in ("min", "max"):
-            self.mnt_mode, self.mnt_metric = monitor
-        else:
-            raise ValueError(
-                f"trainer.monitor {cfg['monitor']!r}: use 'min <metric>', 'max <metric>' or 'off'"
-            )
+        # "min val_loss" / "max val_accuracy" / "off" (checked by config/schema.py)
+        self.mnt_mode, _, self.mnt_metric = str(cfg["monitor"]).partition(" ")
         self.mnt_best = math.inf if self.mnt_mode == "min" else -math.inf
         self.not_improved = 0
 
@@ -147,6 +156,7 @@ class BaseTrainer:
             "not_improved": self.not_improved,
             "rng": distributed.gather(get_rng_state()),  # one per process
             "config": self.config.config,
+            "run_id": self.config.run_id,
             **self._state_dict(),
         }
         latest = self.checkpoint_dir / "latest.pt"
@@ -169,20 +179,10 @@ class BaseTrainer:
         for path in saved[: max(len(saved) - self.keep_last, 0)]:
             path.unlink(missing_ok=True)
 
-    def resume(self, state: dict[str, Any]) -> None:
-        """Continue exactly where the checkpoint `state` stopped."""
-        processes = len(state["rng"])
-        if processes != distributed.world_size():
-            raise CheckpointError(
-                f"checkpoint was written by {processes} process(es) but this run has "
-                f"{distributed.world_size()}; resume with the same number "
-                f"(torchrun --nproc_per_node={processes}, or plain python for 1)"
-            )
-        if state["arch"] != self.config["arch"]:
-            raise CheckpointError(
-                f"checkpoint was trained with arch {state['arch']} but the config asks for "
-                f"{self.config['arch']}; use --finetune to load matching weights only"
-            )
+    def resume(self, state: dict[str, Any], origin: Path | None = None) -> None:
+        """Continue exactly where the checkpoint `state` stopped (`origin`: the checkpoint,
+        when this run continues it in a new folder)."""
+        check_resumable(state, self.config)
         try:
             self.model.load_state_dict(state["model"])
         except RuntimeError as exc:
@@ -202,7 +202,8 @@ class BaseTrainer:
         if distributed.is_main():
             self.writer.truncate_after(self.start_epoch - 1)
         where = f"epoch {epoch}, batch {batch}" if batch else f"the end of epoch {epoch}"
-        self.logger.info(f"resumed from {where} (step {self.global_step})")
+        source = f" of {origin}" if origin is not None else ""
+        self.logger.info(f"resumed from {where}{source} (step {self.global_step})")
 
     def load_weights(self, state: dict[str, Any]) -> None:
         """Fine-tuning: copy the tensors whose names and shapes match; train from epoch 1."""
@@ -246,6 +247,11 @@ class BaseTrainer:
         if distributed.world_size() == 1:
             return self.stop_signal is not None
         return at_sync_point and distributed.any_process(self.stop_signal is not None, self.device)
+
+    def last_checkpoint(self) -> str:
+        """How to name the last good checkpoint in a message (it may not exist yet)."""
+        latest = self.checkpoint_dir / "latest.pt"
+        return f"the last good checkpoint is {latest}" if latest.exists() else "none was saved"
 
     def _raise_stopped(self, epoch: int, batch: int) -> None:
         latest = self.checkpoint_dir / "latest.pt"

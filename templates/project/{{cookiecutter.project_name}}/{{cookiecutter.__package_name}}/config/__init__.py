@@ -1,3 +1,11 @@
-from .parser import ConfigError, ConfigParser, make_run_dir
+from .parser import ConfigParser, apply_overrides, load_yaml, parse_override
+from .schema import ConfigError, validate
 
-__all__ = ["ConfigError", "ConfigParser", "make_run_dir"]
+__all__ = [
+    "ConfigError",
+    "ConfigParser",
+    "apply_overrides",
+    "load_yaml",
+    "parse_override",
+    "validate",
+]

@@ -1,98 +1,96 @@
-"""YAML configuration: validation, command-line overrides, `init_obj` and run folders."""
+"""YAML configuration: loading, command-line overrides, `init_obj` and run folders."""
 
-import copy
-import difflib
+import contextlib
+import inspect
 import os
-import time
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
-# Trainer settings and their defaults; a key outside this table is a typo.
-TRAINER_DEFAULTS: dict[str, Any] = {
-    "epochs": 10,
-    "len_epoch": None,
-    "accum_steps": 1,
-    "grad_clip": None,
-    "amp": "auto",
-    "compile": False,
-    "channels_last": "auto",
-    "deterministic": False,
-    "on_nan": "stop",
-    "save_dir": "runs",
-    "save_period": 1,
-    "keep_last": 3,
-    "monitor": "min val_loss",
-    "early_stop": 10,
-    "log_step": 10,{% if cookiecutter.tensorboard %}
-    "tensorboard": True,{% endif %}
-}
-SECTIONS: dict[str, set[str] | None] = {
-    "name": None,
-    "seed": None,
-    "device": None,
-    "arch": {"type", "args"},
-    "data_loader": {"type", "args"},
-    "optimizer": {"type", "args"},
-    "loss": None,
-    "metrics": None,
-    "lr_scheduler": {"type", "args", "interval"},
-    "trainer": set(TRAINER_DEFAULTS),
-}
-REQUIRED = ("name", "arch", "data_loader", "optimizer", "loss", "trainer")
+from ..utils.run_folder import copy_history, open_run_folder
+from .schema import ConfigError, _unknown, shorten, validate
 
 
-class ConfigError(Exception):
-    """A configuration problem, explained in one line."""
+class YamlLoader(yaml.SafeLoader):
+    """YAML read as people mean it: `off`/`yes` stay text and `1e-4` is a number (YAML 1.2
+    rules, where PyYAML follows YAML 1.1); a key given twice or an alias is an error."""
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}  # YAML 1.2 ones added below
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.MarkedYAMLError(
+                problem="aliases (*name) are not allowed", problem_mark=self.peek_event().start_mark
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        keys = [self.construct_object(key, deep=True) for key, _ in node.value]
+        for i, key in enumerate(keys):
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                raise yaml.MarkedYAMLError(
+                    problem="a key must be a plain value", problem_mark=node.value[i][0].start_mark
+                )
+            if key in keys[:i]:
+                raise yaml.MarkedYAMLError(
+                    problem=f"duplicate key {shorten(key)}",
+                    problem_mark=node.value[i][0].start_mark,
+                )
+        return super().construct_mapping(node, deep)
 
 
-def _unknown(key: str, valid: set[str] | Mapping[str, Any]) -> ConfigError:
-    close = difflib.get_close_matches(key.rsplit(".", 1)[-1], list(valid), n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return ConfigError(f"unknown config key '{key}'{hint}; allowed: {', '.join(sorted(valid))}")
+YamlLoader.add_constructor("tag:yaml.org,2002:map", YamlLoader.construct_mapping)
+for _tag, _pattern, _first in (
+    ("bool", r"true|True|TRUE|false|False|FALSE", "tTfF"),
+    ("null", r"~|null|Null|NULL|", ["~", "n", "N", ""]),
+    ("int", r"[-+]?[0-9]+", "-+0123456789"),
+    ("float", r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?", "-+.0123456789"),
+    ("float", r"[-+]?\.(inf|Inf|INF)|\.nan|\.NaN|\.NAN", "-+."),
+):
+    YamlLoader.add_implicit_resolver(
+        f"tag:yaml.org,2002:{_tag}", re.compile(f"^(?:{_pattern})$"), list(_first)
+    )
+YamlLoader.add_constructor(
+    "tag:yaml.org,2002:int", lambda loader, node: int(loader.construct_scalar(node), 10)
+)
 
 
-def validate(config: Any, source: str = "config") -> dict[str, Any]:
-    """Check section and trainer keys; return a copy with trainer defaults filled in."""
-    if not isinstance(config, dict):
-        raise ConfigError(f"{source}: expected a mapping at the top level")
-    for key, value in config.items():
-        if key not in SECTIONS:
-            raise _unknown(key, SECTIONS)
-        allowed = SECTIONS[key]
-        if allowed is not None and value is not None:
-            if not isinstance(value, dict):
-                raise ConfigError(f"{source}: '{key}' must be a mapping")
-            for sub in value:
-                if sub not in allowed:
-                    raise _unknown(f"{key}.{sub}", allowed)
-    missing = [key for key in REQUIRED if key not in config]
-    if missing:
-        raise ConfigError(f"{source}: missing required key(s): {', '.join(missing)}")
-    config = copy.deepcopy(config)
-    config["trainer"] = {**TRAINER_DEFAULTS, **(config["trainer"] or {})}
-    return config
+def parse_yaml(text: str, source: str) -> Any:
+    try:
+        return yaml.load(text, Loader=YamlLoader)  # a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{source}{where}: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: {str(exc).splitlines()[0][:200]}") from None
 
 
 def load_yaml(path: Path) -> dict[str, Any]:
     try:
-        with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
-    except OSError as exc:
-        raise ConfigError(f"cannot read config '{path}': {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"config '{path}'{where}: {getattr(exc, 'problem', exc)}") from None
-    return validate(data, str(path))
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ConfigError(f"cannot read config '{path}': {reason}") from None
+    return validate(parse_yaml(text, f"config '{path}'"), str(path))
 
 
-def apply_overrides(config: dict[str, Any], overrides: Mapping[str, Any]) -> None:
-    """Set dotted keys such as `optimizer.args.lr`. The key must exist, except new keyword
-    arguments directly under an `args` mapping (checked when the object is built)."""
+def parse_override(pair: str) -> tuple[str, Any]:
+    """`a.b=value` from `--set`, the value read as YAML (`0.01`, `off`, `[1, 2]`, `null`)."""
+    key, sep, value = pair.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set expects KEY=VALUE, got {shorten(pair)}")
+    return key.strip(), parse_yaml(value, f"--set {key.strip()}")
+
+
+def apply_overrides(config: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Set dotted keys such as `optimizer.args.lr`; return the validated result. The key must
+    exist, except new keyword arguments directly under an `args` mapping (checked when the
+    object is built)."""
     for dotted, value in overrides.items():
         *parents, leaf = dotted.split(".")
         node: Any = config
@@ -107,22 +105,7 @@ def apply_overrides(config: dict[str, Any], overrides: Mapping[str, Any]) -> Non
         if leaf not in node and (not parents or parents[-1] != "args"):
             raise _unknown(dotted, node)
         node[leaf] = value
-    validate(config)
-
-
-def make_run_dir(save_dir: Path, name: str) -> Path:
-    """A fresh folder `save_dir/name/YYYYmmdd-HHMMSS[-N]`; `mkdir` without `exist_ok` makes
-    two runs started in the same second get different folders."""
-    base = Path(save_dir) / name / time.strftime("%Y%m%d-%H%M%S")
-    base.parent.mkdir(parents=True, exist_ok=True)
-    for n in range(1000):
-        run_dir = base if n == 0 else base.with_name(f"{base.name}-{n}")
-        try:
-            run_dir.mkdir()
-            return run_dir
-        except FileExistsError:
-            continue
-    raise ConfigError(f"could not create a run folder under {base.parent}")
+    return validate(config)
 
 
 class ConfigParser:
@@ -131,20 +114,29 @@ class ConfigParser:
     def __init__(self, config: dict[str, Any], run_dir: Path | None = None) -> None:
         self.config = config
         self.run_dir = Path(run_dir) if run_dir is not None else None
+        self.run_id: str | None = None
 
-    def start_run(self, run_dir: Path | None = None) -> Path:
-        """Use `run_dir` (resuming) or make a new one."""
-        if run_dir is None:
-            run_dir = make_run_dir(Path(self["trainer"]["save_dir"]), str(self["name"]))
-        self.run_dir = Path(run_dir)
+    def start_run(self, resume_in: Path | None = None, history: Path | None = None) -> Path:
+        """Reopen `resume_in` (continuing a run in place) or make a new run folder, holding the
+        metrics history of `history` if given."""
+        self.run_dir, self.run_id = open_run_folder(
+            Path(self["trainer"]["save_dir"]), str(self["name"]), resume_in
+        )
+        if resume_in is None and history is not None:
+            copy_history(history, self.run_dir)
         return self.run_dir
 
     def save(self) -> None:
         """Write the resolved config into the run folder (atomically)."""
         assert self.run_dir is not None, "start_run() first"
         tmp = self.run_dir / ".config.yaml.tmp"
-        tmp.write_text(yaml.safe_dump(self.config, sort_keys=False), encoding="utf-8")
-        os.replace(tmp, self.run_dir / "config.yaml")
+        try:
+            tmp.write_text(yaml.safe_dump(self.config, sort_keys=False), encoding="utf-8")
+            os.replace(tmp, self.run_dir / "config.yaml")
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
 
     def __getitem__(self, name: str) -> Any:
         return self.config[name]
@@ -166,7 +158,9 @@ class ConfigParser:
     def init_obj(self, name: str, module: ModuleType | Any, *args: Any, **kwargs: Any) -> Any:
         """Build `module.<config[name].type>(*args, **config[name].args, **kwargs)`.
 
-        Keyword arguments given here may not be overridden from the config.
+        Keyword arguments given here may not be overridden from the config. Arguments that do
+        not fit the signature are the config's fault (ConfigError); anything the constructor
+        raises is its own.
         """
         spec = self.config[name]
         cls_name = spec["type"]
@@ -175,11 +169,13 @@ class ConfigParser:
         if clash:
             names = ", ".join(sorted(clash))
             raise ConfigError(f"{name}.args may not set {names}: the code sets them")
+        cls = getattr(module, cls_name, None)
+        if not callable(cls) or cls_name.startswith("_"):
+            raise ConfigError(f"{name}.type '{cls_name}' not found in {module.__name__}")
         try:
-            cls = getattr(module, cls_name)
-        except AttributeError:
-            raise ConfigError(f"{name}.type '{cls_name}' not found in {module.__name__}") from None
-        try:
-            return cls(*args, **config_args, **kwargs)
+            inspect.signature(cls).bind(*args, **config_args, **kwargs)
         except TypeError as exc:
             raise ConfigError(f"{name}: cannot build {cls_name}: {exc}") from None
+        except ValueError:  # no signature available (some builtins): let the call decide
+            pass
+        return cls(*args, **config_args, **kwargs)

@@ -6,20 +6,22 @@ import torch
 from sklearn.datasets import load_digits
 from torch.utils.data import TensorDataset
 
-from ..base import BaseDataLoader, split_indices
+from ..base import BaseDataLoader, check_fractions, split_indices
 
 Split = Literal["train", "val", "test"]
 
 
 def digits_split(
-    split: Split, val_fraction: float, test_fraction: float, seed: int
+    split: Split, val_fraction: float, test_fraction: float, split_seed: int
 ) -> TensorDataset:
-    """One split of the digits, chosen deterministically from `seed`; pixels scaled to [0, 1]."""
+    """One split of the digits, chosen by `split_seed` alone (the same test set whatever the
+    training seed); pixels scaled to [0, 1]."""
+    check_fractions(val_fraction=val_fraction, test_fraction=test_fraction)
     data = load_digits()
     images = torch.tensor(data.images, dtype=torch.float32).unsqueeze(1) / 16.0
     labels = torch.tensor(data.target, dtype=torch.long)
-    rest, test = split_indices(len(labels), test_fraction, seed)
-    kept, val = split_indices(len(rest), val_fraction / (1.0 - test_fraction), seed + 1)
+    rest, test = split_indices(len(labels), test_fraction, split_seed)
+    kept, val = split_indices(len(rest), val_fraction / (1.0 - test_fraction), split_seed + 1)
     indices = {"train": [rest[i] for i in kept], "val": [rest[i] for i in val], "test": test}[split]
     return TensorDataset(images[indices], labels[indices])
 
@@ -31,12 +33,13 @@ class DigitsDataLoader(BaseDataLoader):
         batch_size: int = 64,
         val_fraction: float = 0.1,
         test_fraction: float = 0.2,
+        split_seed: int = 0,
         num_workers: int = 0,
         seed: int = 0,
         pin_memory: bool = False,
         limit: int | None = None,
     ) -> None:
-        dataset = digits_split(split, val_fraction, test_fraction, seed)
+        dataset = digits_split(split, val_fraction, test_fraction, split_seed)
         if limit is not None:  # a small slice, for smoke tests
             dataset = TensorDataset(*dataset[:limit])
         super().__init__(

@@ -5,7 +5,7 @@ from typing import Literal
 from torch.utils.data import Subset
 from torchvision import datasets, transforms
 
-from ..base import BaseDataLoader, split_indices
+from ..base import BaseDataLoader, check_fractions, split_indices
 
 Split = Literal["train", "val", "test"]
 MEAN, STD = 0.1307, 0.3081
@@ -18,12 +18,14 @@ class MnistDataLoader(BaseDataLoader):
         split: Split = "train",
         batch_size: int = 128,
         val_fraction: float = 0.1,
+        split_seed: int = 0,
         download: bool = True,
         num_workers: int = 2,
         seed: int = 0,
         pin_memory: bool = False,
         limit: int | None = None,
     ) -> None:
+        check_fractions(val_fraction=val_fraction)
         transform = transforms.Compose(
             [transforms.ToTensor(), transforms.Normalize((MEAN,), (STD,))]
         )
@@ -40,7 +42,7 @@ class MnistDataLoader(BaseDataLoader):
         if split == "test":
             indices = list(range(len(full)))
         else:
-            kept, val = split_indices(len(full), val_fraction, seed)
+            kept, val = split_indices(len(full), val_fraction, split_seed)
             indices = kept if split == "train" else val
         dataset = Subset(full, indices[:limit] if limit is not None else indices)
         super().__init__(

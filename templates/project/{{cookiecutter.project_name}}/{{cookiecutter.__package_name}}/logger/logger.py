@@ -5,6 +5,14 @@ from pathlib import Path
 FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
 
+class LogFileHandler(logging.FileHandler):
+    """A log file whose write errors (disk full, read-only folder) stop the run with one line,
+    instead of logging's "--- Logging error ---" report after every message."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        raise  # the OSError being handled: train.py reports it
+
+
 def setup_logging(
     log_file: Path | None = None, verbose: bool = False, rank: int = 0
 ) -> logging.Logger:
@@ -26,7 +34,7 @@ def setup_logging(
         console.setFormatter(logging.Formatter(f"[rank {rank}] %(message)s"))
     logger.addHandler(console)
     if log_file is not None and rank == 0:
-        file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        file_handler = LogFileHandler(log_file, encoding="utf-8")
         file_handler.setFormatter(logging.Formatter(FORMAT))
         logger.addHandler(file_handler)
     return logger

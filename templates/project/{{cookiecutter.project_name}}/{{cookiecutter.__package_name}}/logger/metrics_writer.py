@@ -26,11 +26,17 @@ class MetricsWriter:
             csv.writer(f).writerows(kept)
 
     def write(self, epoch: int, metrics: dict[str, float]) -> None:
+        """Append one row; the columns are those of the first row (a missing value: nan)."""
         row = {"epoch": epoch, **metrics}
-        new_file = not self.path.exists()
+        header = None
+        if self.path.exists():
+            with open(self.path, newline="", encoding="utf-8") as f:
+                header = next(csv.reader(f), None)
         with open(self.path, "a", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=list(row))
-            if new_file:
+            writer = csv.DictWriter(
+                f, fieldnames=header or list(row), restval="nan", extrasaction="ignore"
+            )
+            if header is None:
                 writer.writeheader()
             writer.writerow({k: repr(v) if isinstance(v, float) else v for k, v in row.items()})
 {%- if cookiecutter.tensorboard %}

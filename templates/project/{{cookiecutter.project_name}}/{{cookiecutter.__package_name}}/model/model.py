@@ -1,7 +1,7 @@
 import torch
 import torch.nn as nn
 
-from ..base import BaseModel
+from ..base import BaseModel, check_positive_int
 
 
 def conv_block(in_channels: int, out_channels: int) -> nn.Sequential:
@@ -19,6 +19,11 @@ class ConvNet(BaseModel):
     def __init__(
         self, in_channels: int = 1, num_classes: int = 10, width: int = 32, dropout: float = 0.1
     ) -> None:
+        sizes = {"in_channels": in_channels, "num_classes": num_classes, "width": width}
+        for name, value in sizes.items():
+            check_positive_int(name, value)
+        if not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
+            raise ValueError(f"arch.args.dropout must be in [0, 1), got {dropout!r}")
         super().__init__()
         self.features = nn.Sequential(
             conv_block(in_channels, width),

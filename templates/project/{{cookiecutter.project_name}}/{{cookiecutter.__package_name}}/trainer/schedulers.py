@@ -8,8 +8,10 @@ from torch.optim.lr_scheduler import LambdaLR, LRScheduler, ReduceLROnPlateau
 
 from ..config import ConfigError, ConfigParser
 
-# Arguments that may be `auto`: the schedule's length in its own interval (steps or epochs).
+# Arguments that may be `auto`: the schedule's length in its own interval (steps or epochs),
+# or for OneCycleLR's peak, the optimizer's learning rate (so that `--lr` sets the peak).
 LENGTH_ARGS = ("total_steps", "T_max", "total_iters")
+LR_ARGS = ("max_lr",)
 
 
 class WarmupCosine(LambdaLR):
@@ -49,12 +51,13 @@ def build_scheduler(
     length = epochs * steps_per_epoch if interval == "step" else epochs
     args: dict[str, Any] = dict(spec.get("args") or {})
     for key, value in args.items():
-        if value == "auto":
-            if key not in LENGTH_ARGS:
-                raise ConfigError(
-                    f"lr_scheduler.args.{key}: 'auto' is only for {', '.join(LENGTH_ARGS)}"
-                )
+        if value == "auto" and key in LENGTH_ARGS:
             args[key] = length
+        elif value == "auto" and key in LR_ARGS:
+            args[key] = [group["lr"] for group in optimizer.param_groups]
+        elif value == "auto":
+            allowed = ", ".join(LENGTH_ARGS + LR_ARGS)
+            raise ConfigError(f"lr_scheduler.args.{key}: 'auto' is only for {allowed}")
     module = (
         WarmupCosine
         if spec["type"] == "WarmupCosine"

@@ -82,9 +82,14 @@ class Trainer(BaseTrainer):
         self.grad_clip: float | None = cfg["grad_clip"]
         self.log_step: int = cfg["log_step"]
         self.on_nan: str = cfg["on_nan"]
-        if self.on_nan not in ("stop", "skip"):
-            raise ValueError(f"trainer.on_nan {self.on_nan!r}: use 'stop' or 'skip'")
+        self.max_nan_skips: int = cfg["max_nan_skips"]
+        self._nan_skips = 0  # consecutive skipped batches (on_nan: skip)
         self.progress = progress or Progress()
+        if not self.stream.exact:
+            self.logger.warning(
+                f"{type(data_loader).__name__}'s sampler does not draw from the loader's own "
+                "generator: a resumed run will see the data in a different order"
+            )
 
         # Speed: bf16/fp16 autocast (a GradScaler only for fp16), TF32, channels_last, compile.
         self.amp_dtype = autocast_dtype(cfg["amp"], device)
@@ -167,10 +172,9 @@ class Trainer(BaseTrainer):
                     not torch.isfinite(loss), self.device
                 ):  # sync point (on_nan: skip), agreed by all processes
                     window_bad = True
-                    self.logger.warning(
-                        f"epoch {epoch} batch {batch + 1}: non-finite loss, skipped"
-                    )
+                    self._skip_batch(epoch, batch + 1)
                 else:
+                    self._nan_skips = 0
                     self.scaler.scale(loss / micro if micro > 1 else loss).backward()
                     self.train_metrics.update(
                         self._batch_metrics(loss, output, target), target.shape[0]
@@ -203,6 +207,18 @@ class Trainer(BaseTrainer):
         log["data_wait"] = data_time / epoch_time
         return log
 
+    def _skip_batch(self, epoch: int, batch: int) -> None:
+        """on_nan: skip. Many skips in a row mean the weights themselves are broken: stop."""
+        self._nan_skips += 1
+        self.logger.warning(f"epoch {epoch} batch {batch}: non-finite loss, skipped")
+        if self._nan_skips >= self.max_nan_skips:
+            raise TrainingStopped(
+                f"{self._nan_skips} batches in a row had a non-finite loss (epoch {epoch}, "
+                f"batch {batch}); stopping: {self.last_checkpoint()} "
+                "(lower the learning rate, or raise trainer.max_nan_skips)",
+                1,
+            )
+
     def _optimizer_step(self) -> None:
         if self.grad_clip:
             self.scaler.unscale_(self.optimizer)  # clip the true gradients, not scaled ones
@@ -229,8 +245,7 @@ class Trainer(BaseTrainer):
                 where = f"at epoch {epoch}, batch {first + bad + 1} (step {step})"
                 where = f"({losses[bad]}) {where}"
             raise TrainingStopped(
-                f"non-finite loss {where}; the last good checkpoint is "
-                f"{self.checkpoint_dir / 'latest.pt'} "
+                f"non-finite loss {where}; {self.last_checkpoint()} "
                 "(lower the learning rate, or set trainer.on_nan: skip)",
                 1,
             )
@@ -286,6 +301,8 @@ class Trainer(BaseTrainer):
                 )
         if state["scaler"]:
             self.scaler.load_state_dict(state["scaler"])
+        if not self.stream.exact:
+            self.logger.warning("resuming without an exact data order (see the warning above)")
         self.stream.load_state_dict(state["data"])
         if self.start_batch:
             self.train_metrics.load_state_dict(state["train_metrics"][distributed.rank()])

@@ -1,5 +1,7 @@
 """Running averages kept on the device: reading them is the only host-device sync."""
 
+import math
+
 import torch
 
 from .distributed import all_reduce_sum
@@ -30,8 +32,8 @@ class MetricTracker:
         """The means over every batch seen, by all processes under torchrun."""
         totals = torch.cat([self._totals, self._totals.new_tensor([self._count])])
         *sums, count = all_reduce_sum(totals).tolist()  # sync point: device -> host
-        if count == 0:
-            return {}
+        if count == 0:  # e.g. every batch skipped: the columns stay, as NaN
+            return dict.fromkeys(self.names, math.nan)
         return {name: total / count for name, total in zip(self.names, sums, strict=True)}
 
     def state_dict(self) -> dict[str, object]:
