@@ -74,8 +74,7 @@ class Job:
             )
         }
         config = parser.load_yaml(project / "config.yaml")
-        parser.apply_overrides(config, {"device": device, **overrides})
-        self.config_dict = config
+        self.config_dict = parser.apply_overrides(config, {"device": device, **overrides})
         self.parser = parser
         self.device = self.pkg["utils"].select_device(device)
         self.run_root = run_root
@@ -164,8 +163,11 @@ class HandWrittenSide:
         if sched["type"] != "OneCycleLR" or sched.get("interval") != "step":
             raise SystemExit("the hand-written loop mirrors the default per-step OneCycleLR only")
         total = cfg["epochs"] * len(self.train_loader)
+        max_lr = sched["args"]["max_lr"]  # `auto`: the optimizer's lr, as the trainer reads it
         self.scheduler = torch.optim.lr_scheduler.OneCycleLR(
-            self.optimizer, max_lr=sched["args"]["max_lr"], total_steps=total
+            self.optimizer,
+            max_lr=opt_cfg["args"]["lr"] if max_lr == "auto" else max_lr,
+            total_steps=total,
         )
         self.amp_dtype = pkg["utils"].autocast_dtype(cfg["amp"], job.device)
         self.clip = cfg["grad_clip"]

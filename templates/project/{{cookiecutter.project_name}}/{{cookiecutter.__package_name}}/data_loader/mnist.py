@@ -1,5 +1,6 @@
 """MNIST through torchvision: downloaded into `data_dir` on first use (or read from there)."""
 
+from pathlib import Path
 from typing import Literal
 
 from torch.utils.data import Subset
@@ -37,7 +38,7 @@ class MnistDataLoader(BaseDataLoader):
             reason = str(exc).splitlines()[0]
             raise ValueError(
                 f"MNIST not available in {data_dir!r} ({reason}); put the four *-ubyte files "
-                f"in {data_dir}/MNIST/raw/ or set data_loader.args.download: true"
+                f"in {Path(data_dir) / 'MNIST' / 'raw'} or set data_loader.args.download: true"
             ) from None
         if split == "test":
             indices = list(range(len(full)))
