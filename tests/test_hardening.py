@@ -28,10 +28,13 @@ def new(*args: str):
 
 
 def plain_cookiecutter(out: Path, *pairs: str) -> subprocess.CompletedProcess[str]:
+    # Plain cookiecutter leaves its rendered hook script in TMPDIR: keep it inside out/.
+    (out / "tmp").mkdir(parents=True)
     return subprocess.run(
         [sys.executable, "-m", "cookiecutter", str(TEMPLATE), "--no-input", "-o", str(out), *pairs],
         capture_output=True,
         text=True,
+        env={**os.environ, "TMPDIR": str(out / "tmp")},
     )
 
 
@@ -330,7 +333,7 @@ def test_stale_staging_of_a_killed_run_is_removed_and_old_tree_restored(tmp_path
     alive.mkdir()
     (alive / render.STAGING_MARK).write_text(f"{host} {os.getpid()}")
 
-    render.remove_stale_staging(tmp_path, "demo")
+    render.remove_stale_staging(tmp_path)
     assert tree(tmp_path / "demo") == {"mine.txt": b"keep"}
     assert not stale.exists() and alive.exists()
 

@@ -1,3 +1,4 @@
+import os
 import shutil
 import subprocess
 import sys
@@ -124,6 +125,7 @@ def test_plain_cookiecutter_gives_the_same_tree(tmp_path, sets):
         ],
         capture_output=True,
         text=True,
+        env={**os.environ, "TMPDIR": str(tmp_path)},  # its rendered hook script goes there
     )
     assert proc.returncode == 0, proc.stderr
     assert tree(tmp_path / "plain" / "My.Proj") == tree(tmp_path / "ptgen" / "My.Proj")

@@ -67,7 +67,7 @@ class Generation:
     def run(self) -> Path:
         self.check_destination()
         created_root = self._make_output_dir()
-        remove_stale_staging(self.output_dir, self.dest.name)
+        remove_stale_staging(self.output_dir)
         try:
             with terminate_as_interrupt():
                 self.staging = Path(
@@ -200,20 +200,21 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def remove_stale_staging(output_dir: Path, name: str) -> None:
-    """Remove staging folders of `name` left by ptgen runs that were killed (SIGKILL, power
-    loss): those whose marker names this host and a process that no longer exists. An old tree
-    that a killed `--force` run had moved aside is put back first if nothing replaced it."""
+def remove_stale_staging(output_dir: Path) -> None:
+    """Remove the staging folders in `output_dir` left by ptgen runs that were killed
+    (SIGKILL, power loss): those whose marker names this host and a process that no longer
+    exists. An old tree that a killed `--force` run had moved aside is put back first if
+    nothing took its place."""
     host = socket.gethostname()
-    for staging in output_dir.glob(f".{name}.ptgen-*"):
+    for staging in output_dir.glob(".*.ptgen-*"):
         try:
             owner_host, pid = (staging / STAGING_MARK).read_text(encoding="utf-8").rsplit(" ", 1)
             if owner_host != host or _pid_alive(int(pid)):
                 continue
         except (OSError, ValueError):
-            continue
+            continue  # not a staging folder of ours (or not readable): leave it
         replaced = staging / "replaced"
-        dest = output_dir / name
+        dest = output_dir / staging.name[1 : staging.name.rindex(".ptgen-")]
         if replaced.is_dir() and not dest.exists():
             try:
                 rename_no_replace(replaced, dest)

@@ -3,7 +3,9 @@
 import contextlib
 import logging
 import math
+import os
 import signal
+import sys
 import threading
 import time
 from abc import abstractmethod
@@ -232,7 +234,10 @@ class BaseTrainer:
                     raise KeyboardInterrupt
                 return
             self.stop_signal, self._first_signal_time = signum, now
-            self.logger.warning(f"{signal.Signals(signum).name}: stopping after this step")
+            # Not through logging: the handler may run in the middle of a log write.
+            with contextlib.suppress(OSError, ValueError):
+                message = f"\n{signal.Signals(signum).name}: stopping after this step\n"
+                os.write(sys.stderr.fileno(), message.encode())
 
         previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
         try:

@@ -10,7 +10,9 @@ class LogFileHandler(logging.FileHandler):
     instead of logging's "--- Logging error ---" report after every message."""
 
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
-        raise  # the OSError being handled: train.py reports it
+        if isinstance(sys.exc_info()[1], OSError):
+            raise  # train.py reports it in one line
+        super().handleError(record)
 
 
 def setup_logging(
