@@ -11,6 +11,7 @@ from .tensorboard import TensorboardWriter
 class MetricsWriter:
     def __init__(self, run_dir: Path{% if cookiecutter.tensorboard %}, tensorboard: bool = True{% endif %}) -> None:
         self.path = Path(run_dir) / "metrics.csv"
+        self._fields: list[str] | None = None  # the columns, fixed by the first row
 {%- if cookiecutter.tensorboard %}
         self.tensorboard = TensorboardWriter(Path(run_dir) / "tensorboard") if tensorboard else None
 {%- endif %}
@@ -28,15 +29,17 @@ class MetricsWriter:
     def write(self, epoch: int, metrics: dict[str, float]) -> None:
         """Append one row; the columns are those of the first row (a missing value: nan)."""
         row = {"epoch": epoch, **metrics}
-        header = None
-        if self.path.exists():
-            with open(self.path, newline="", encoding="utf-8") as f:
-                header = next(csv.reader(f), None)
+        new_file = self._fields is None and not self.path.exists()
+        if self._fields is None:  # read once: a resumed run keeps the file's columns
+            self._fields = list(row)
+            if not new_file:
+                with open(self.path, newline="", encoding="utf-8") as f:
+                    self._fields = next(csv.reader(f), None) or self._fields
         with open(self.path, "a", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(
-                f, fieldnames=header or list(row), restval="nan", extrasaction="ignore"
+                f, fieldnames=self._fields, restval="nan", extrasaction="ignore"
             )
-            if header is None:
+            if new_file:
                 writer.writeheader()
             writer.writerow({k: repr(v) if isinstance(v, float) else v for k, v in row.items()})
 {%- if cookiecutter.tensorboard %}
