@@ -42,7 +42,7 @@ def generate(out: Path, preset: str) -> Path:
             str(out),
             "--no-input",
             "--set",
-            f"preset={preset}",
+            f"dataset={preset}",
         ],
         check=True,
         capture_output=True,

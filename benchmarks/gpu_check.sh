@@ -63,7 +63,7 @@ check_run() {  # $1: run log; fail unless the trainer reported CUDA and an AMP d
 
 for preset in digits mnist; do
     echo "== $preset: generate, train 3 epochs (eager), then 2 epochs with torch.compile"
-    $PY -m ptgen new "gpu-$preset" -o "$WORK" --no-input --set preset=$preset >/dev/null 2>&1
+    $PY -m ptgen new "gpu-$preset" -o "$WORK" --no-input --set dataset=$preset >/dev/null 2>&1
     project="$WORK/gpu-$preset"
     data=()
     if [ $preset = mnist ]; then

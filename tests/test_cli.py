@@ -35,14 +35,14 @@ def test_options_lists_every_option_with_type_default_allowed_and_help():
         assert f"{option.name}  ({option.kind}, default: " in result.stdout
         assert option.help in result.stdout
         assert option.allowed() in result.stdout
-    assert "applies when: preset = mnist" in result.stdout
+    assert "applies when: dataset is mnist or fashion_mnist" in result.stdout
 
 
 def test_new_prints_only_the_path_on_stdout(tmp_path: Path):
     result = invoke("new", "demo", "-o", str(tmp_path), "--no-input")
     assert result.exit_code == 0, result.output
     assert result.stdout == f"{tmp_path / 'demo'}\n"
-    assert "created digits project" in result.stderr
+    assert "created digits + convnet project" in result.stderr
     assert (tmp_path / "demo" / "demo" / "trainer" / "trainer.py").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo", "home"]  # no staging left
 
@@ -55,8 +55,9 @@ def test_new_without_tty_never_prompts(tmp_path: Path):
 
 def test_prompts_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(cli, "_interactive", lambda: True)
-    # description, author, preset (a bad choice first), data_dir, tensorboard, github_actions
-    answers = "My thing\nAda\ncifar\nmnist\n/data/\ny\nn\n"
+    # description, author, dataset (a bad choice first), model, data_dir, tensorboard,
+    # github_actions
+    answers = "My thing\nAda\ncifar\nmnist\nmlp\n/data/\ny\nn\n"
     result = invoke("new", "demo", "-o", str(tmp_path), input=answers)
     assert result.exit_code == 0, result.output
     recorded = yaml.safe_load((tmp_path / "demo" / ".ptgen.yaml").read_text())
@@ -64,7 +65,8 @@ def test_prompts_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         "project_name": "demo",
         "description": "My thing",
         "author": "Ada",
-        "preset": "mnist",
+        "dataset": "mnist",
+        "model": "mlp",
         "data_dir": "/data/",
         "tensorboard": True,
         "github_actions": False,
@@ -89,7 +91,7 @@ def test_options_file_and_set(tmp_path: Path):
     )
     assert result.exit_code == 0, result.output
     recorded = yaml.safe_load((out / "kit" / ".ptgen.yaml").read_text())
-    assert recorded["preset"] == "mnist" and recorded["author"] == "Course Staff"
+    assert recorded["dataset"] == "mnist" and recorded["author"] == "Course Staff"
     assert recorded["tensorboard"] is False
     assert not (out / "kit" / "kit" / "logger" / "tensorboard.py").exists()
     assert (out / "kit" / "kit" / "data_loader" / "mnist.py").exists()
@@ -111,8 +113,8 @@ def test_dry_run_lists_files_and_writes_nothing(tmp_path: Path):
     ("args", "message"),
     [
         (["new", "1bad"], "error: project name '1bad' is not valid"),
-        (["new", "demo", "--set", "presett=mnist"], "did you mean 'preset'"),
-        (["new", "demo", "--set", "preset=cifar"], "expected one of digits, mnist"),
+        (["new", "demo", "--set", "datasett=mnist"], "did you mean 'dataset'"),
+        (["new", "demo", "--set", "dataset=cifar"], "expected one of digits, mnist, fashion_mnist"),
         (["new", "demo", "--set", "nokey"], "--set expects KEY=VALUE"),
     ],
 )

@@ -2,7 +2,6 @@
 install, train, resume, evaluate and the project's own test suite."""
 
 import csv
-import itertools
 import os
 import subprocess
 import sys
@@ -11,15 +10,26 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ptgen import cli
+from ptgen import cli, presets
 
 from .conftest import REPO
 
-COMBINATIONS = list(itertools.product(("digits", "mnist"), (False, True), (False, True)))
+DATASETS = [p.name for p in presets.DATASETS]
+MODELS = [p.name for p in presets.MODELS]
+# Every dataset x model, and each add-on option on and off at least once.
+COMBINATIONS = [
+    (dataset, model, (i + j) % 2 == 0, (i + j) % 2 == 1)
+    for i, dataset in enumerate(DATASETS)
+    for j, model in enumerate(MODELS)
+]
 
 
 def generate(out: Path, name: str, **options: object) -> Path:
-    sets = [a for k, v in options.items() for a in ("--set", f"{k}={str(v).lower()}")]
+    sets = [
+        a
+        for k, v in options.items()
+        for a in ("--set", f"{k}={str(v).lower() if isinstance(v, bool) else v}")
+    ]
     result = CliRunner().invoke(cli.app, ["new", name, "-o", str(out), "--no-input", *sets])
     assert result.exit_code == 0, result.output
     return out / name
@@ -37,26 +47,30 @@ def run(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
     return proc
 
 
-@pytest.mark.parametrize(("preset", "tensorboard", "github_actions"), COMBINATIONS)
-def test_generated_code_is_ruff_clean(tmp_path, preset, tensorboard, github_actions):
+@pytest.mark.parametrize(("dataset", "model", "tensorboard", "github_actions"), COMBINATIONS)
+def test_generated_code_is_ruff_clean_and_holds_only_chosen_files(
+    tmp_path, dataset, model, tensorboard, github_actions
+):
     # The longest allowed name: import lines must still fit the line length.
     name = "a-very-long-project-name-for-line-checks"
-    project = generate(
-        tmp_path, name, preset=preset, tensorboard=tensorboard, github_actions=github_actions
-    )
+    options = {"dataset": dataset, "model": model, "tensorboard": tensorboard}
+    project = generate(tmp_path, name, **options, github_actions=github_actions)
     run(sys.executable, "-m", "ruff", "check", "--no-cache", ".", cwd=project)
     run(sys.executable, "-m", "ruff", "format", "--check", "--no-cache", ".", cwd=project)
     files = {p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file()}
     package = name.replace("-", "_")
     assert (f"{package}/logger/tensorboard.py" in files) == tensorboard
     assert (".github/workflows/ci.yml" in files) == github_actions
-    assert f"{package}/data_loader/{preset}.py" in files
-    other = "mnist" if preset == "digits" else "digits"
-    assert f"{package}/data_loader/{other}.py" not in files
+    manifest = presets.manifest()
+    listed = {f for kind in manifest.values() for p in kind.values() for f in p["files"]}
+    kept = {*manifest["dataset"][dataset]["files"], *manifest["model"][model]["files"]}
+    for file in listed:
+        assert (f"{package}/{file}" in files) == (file in kept), file
     text = "\n".join((project / f).read_text() for f in files if f.endswith((".py", ".toml")))
     assert ("tensorboard" in text) == tensorboard
-    assert ("torchvision" in text) == (preset == "mnist")
-    assert ("sklearn" in text) == (preset == "digits")
+    deps = manifest["dataset"][dataset]["dependencies"]
+    assert ("torchvision" in text) == any(d.startswith("torchvision") for d in deps)
+    assert ("sklearn" in text) == (dataset == "digits")
 
 
 def read_test_metrics(output: str) -> dict[str, float]:
@@ -110,7 +124,7 @@ def test_default_project_installs_trains_resumes_and_evaluates(tmp_path, require
 
 @pytest.mark.slow
 def test_mnist_tensorboard_project_passes_its_own_tests(tmp_path, requires_torch):
-    project = generate(tmp_path, "e2e-mnist", preset="mnist", tensorboard=True)
+    project = generate(tmp_path, "e2e-mnist", dataset="mnist", tensorboard=True)
     run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project)
     # A real training run on MNIST-format files, read by torchvision without a download.
     data, runs = tmp_path / "data", tmp_path / "runs"
@@ -170,3 +184,38 @@ def test_compiled_training_checkpoints_plain_weights(tmp_path, requires_torch):
         "trainer.compile=false",
         cwd=project,
     )
+
+
+EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.stem for e in EXAMPLES])
+def test_every_example_trains_and_evaluates(tmp_path, example, requires_torch):
+    """Each options file in examples/ gives a project that trains on data made here (the
+    loader module's `write_sample` for downloaded datasets) and evaluates."""
+    result = CliRunner().invoke(
+        cli.app, ["new", "ex", "-o", str(tmp_path), "--no-input", "--options", str(example)]
+    )
+    assert result.exit_code == 0, result.output
+    project, runs, data = tmp_path / "ex", tmp_path / "runs", tmp_path / "data"
+    sets = {"trainer.save_dir": runs, "data_loader.args.num_workers": 0}
+    sets |= {"data_loader.args.batch_size": 16}  # enough steps on the small sample data
+    config = (project / "config.yaml").read_text()
+    if "data_dir:" in config:
+        loader = next(
+            line.split(":")[1].strip() for line in config.splitlines() if "DataLoader" in line
+        )
+        code = (
+            "import sys, importlib, ex.data_loader as d; "
+            f"importlib.import_module(getattr(d, {loader!r}).__module__).write_sample(sys.argv[1])"
+        )
+        run(sys.executable, "-c", code, data, cwd=project)
+        sets |= {"data_loader.args.data_dir": data, "data_loader.args.download": "false"}
+    args = [a for k, v in sets.items() for a in ("--set", f"{k}={v}")]
+    run(sys.executable, "train.py", "-c", "config.yaml", "--epochs", "5", *args, cwd=project)
+    (run_dir,) = runs.glob("*/*")
+    proc = run(sys.executable, "test.py", "-r", run_dir / "model_best.pt", "-d", "cpu", cwd=project)
+    metrics = read_test_metrics(proc.stdout)
+    print(f"{example.stem}: {metrics}")
+    assert metrics["accuracy"] > 0.5, metrics  # ten classes: chance is 0.1

@@ -7,54 +7,54 @@ from ptgen.errors import PtgenError
 from ptgen.options import (
     SCHEMA,
     check_project_name,
+    cookiecutter_json,
     dist_name,
     import_name,
     load_options_file,
     parse_sets,
     resolve,
 )
+from ptgen.presets import manifest
 
 from .conftest import TEMPLATE
 
 
-def test_cookiecutter_json_matches_the_schema():
-    spec = json.loads((TEMPLATE / "cookiecutter.json").read_text())
-    public = {k: v for k, v in spec.items() if not k.startswith("_")}
-    assert list(public) == [o.name for o in SCHEMA.options]
-    for option in SCHEMA.options:
-        value = public[option.name]
-        if option.kind == "choice":
-            assert value == list(option.choices) and value[0] == option.default
-        else:
-            assert value == option.default, option.name
-            assert type(value) is (bool if option.kind == "bool" else str)
+def test_cookiecutter_json_is_generated_from_the_options_table():
+    """templates/project/cookiecutter.json is written by tools/write_cookiecutter_json.py."""
+    spec = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
+    assert spec == cookiecutter_json(), "run: python tools/write_cookiecutter_json.py"
+    public = [k for k in spec if not k.startswith("_")]
+    assert public == [o.name for o in SCHEMA.options]
 
 
-def test_answers_file_template_records_every_option():
-    text = (TEMPLATE / "{{cookiecutter.project_name}}" / ".ptgen.yaml").read_text()
-    keys = [line.split(":")[0] for line in text.splitlines() if line and not line.startswith("#")]
-    assert keys == [o.name for o in SCHEMA.options]
+def test_every_preset_file_exists_and_has_a_config_fragment():
+    package = TEMPLATE / "{{cookiecutter.project_name}}" / "{{cookiecutter.__package_name}}"
+    for kind, presets in manifest().items():
+        for name, preset in presets.items():
+            for file in preset["files"]:
+                assert (package / file).is_file(), (kind, name, file)
+            assert (TEMPLATE / "templates" / "config" / kind / f"{name}.yaml").is_file()
 
 
 def test_defaults_and_precedence():
     answers = resolve("demo", {"author": "File", "tensorboard": True}, {"author": "Cli"})
     assert answers["author"] == "Cli"
     assert answers["tensorboard"] is True
-    assert answers["preset"] == "digits"
+    assert answers["dataset"] == "digits" and answers["model"] == "convnet"
     assert list(answers) == [o.name for o in SCHEMA.options]
 
 
 @pytest.mark.parametrize(
     ("file", "cli", "message"),
     [
-        ({"presett": "mnist"}, {}, "unknown option 'presett' (did you mean 'preset'?)"),
+        ({"datset": "mnist"}, {}, "unknown option 'datset' (did you mean 'dataset'?)"),
         ({}, {"tensorbord": "true"}, "unknown option 'tensorbord' (did you mean 'tensorboard'?)"),
         (
-            {"preset": "cifar"},
+            {"dataset": "cifar"},
             {},
-            "option 'preset': 'cifar' is not valid; expected one of digits, mnist",
+            "option 'dataset': 'cifar' is not valid; expected one of digits, mnist, fashion_mnist",
         ),
-        ({}, {"preset": "Digits"}, "option 'preset': 'Digits' is not valid"),
+        ({}, {"preset": "Digits"}, "option 'dataset': 'Digits' is not valid"),
         (
             {"tensorboard": "yes please"},
             {},
@@ -70,7 +70,11 @@ def test_defaults_and_precedence():
         ),
         ({"author": ["a"]}, {}, "option 'author'"),
         ({"description": "two\nlines"}, {}, "option 'description'"),
-        ({"data_dir": "x/"}, {}, "option 'data_dir' applies only when preset is 'mnist'"),
+        (
+            {"data_dir": "x/"},
+            {},
+            "option 'data_dir' applies only when dataset is mnist or fashion_mnist",
+        ),
         (
             {"project_name": "other"},
             {},
@@ -88,6 +92,7 @@ def test_invalid_options_name_key_value_and_allowed(file, cli, message):
 def test_bool_text_from_set_and_conditional_option():
     answers = resolve("demo", {}, {"tensorboard": "yes", "preset": "mnist", "data_dir": "/d/"})
     assert answers["tensorboard"] is True and answers["data_dir"] == "/d/"
+    assert answers["dataset"] == "mnist"  # `preset`, the old name, is still read
 
 
 @pytest.mark.parametrize(

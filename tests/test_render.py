@@ -96,7 +96,7 @@ def test_rendered_paths_must_stay_inside(tmp_path):
 
 def test_same_options_give_byte_identical_output(tmp_path):
     for run in ("a", "b"):
-        assert new("demo", "-o", str(tmp_path / run), "--set", "preset=mnist").exit_code == 0
+        assert new("demo", "-o", str(tmp_path / run), "--set", "dataset=mnist").exit_code == 0
     assert tree(tmp_path / "a" / "demo") == tree(tmp_path / "b" / "demo")
 
 
@@ -104,7 +104,8 @@ def test_same_options_give_byte_identical_output(tmp_path):
     "sets",
     [
         [],
-        ["preset=mnist", "tensorboard=true", "github_actions=false", "data_dir=/srv/mnist/"],
+        ["dataset=mnist", "model=mlp", "tensorboard=true", "github_actions=false"],
+        ["dataset=fashion_mnist", "data_dir=/srv/data/"],
         ["description=Has: colons, 'quotes' and \"double\"", "author=Zoë O'Brien"],
     ],
 )
@@ -145,7 +146,11 @@ def test_user_cookiecutter_config_and_replay_are_ignored(tmp_path, isolated_home
 
 @pytest.mark.parametrize(
     "sets",
-    [[], ["--set", "preset=mnist", "--set", "author=Ada", "--set", "tensorboard=true"]],
+    [
+        [],
+        ["--set", "dataset=mnist", "--set", "model=mlp", "--set", "tensorboard=true"],
+        ["--set", "dataset=fashion_mnist", "--set", "author=Ada"],
+    ],
 )
 def test_answers_file_regenerates_the_same_project(tmp_path, sets):
     assert new("demo", "-o", str(tmp_path / "a"), *sets).exit_code == 0

@@ -133,7 +133,7 @@ def new(
             typer.echo(f"interrupted: the new project is in place in {generation.dest}", err=True)
             typer.echo(str(generation.dest))
             raise typer.Exit(EXIT_INTERRUPTED) from None
-        typer.echo(f"created {answers['preset']} project in {dest}", err=True)
+        typer.echo(f"created {answers['dataset']} + {answers['model']} project in {dest}", err=True)
         typer.echo("next: pip install -e . && python train.py -c config.yaml", err=True)
         typer.echo(str(dest))
 
@@ -147,7 +147,7 @@ def list_options() -> None:
         typer.echo(f"    {option.help}")
         typer.echo(f"    allowed: {option.allowed()}")
         if option.when:
-            typer.echo(f"    applies when: {option.when[0]} = {option.when[1]}")
+            typer.echo(f"    applies when: {option.describe_when()}")
         if not option.prompt:
             typer.echo("    set by: the NAME argument of `ptgen new`")
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ptgen.errors import PtgenError
+from ptgen.presets import DATA_DIR_DATASETS, DATASETS, MODELS, manifest
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "on", "1"})
 FALSE_WORDS = frozenset({"false", "no", "n", "off", "0"})
@@ -53,12 +54,17 @@ class Option:
     default: Any
     help: str
     choices: tuple[str, ...] = ()
-    when: tuple[str, str] | None = None  # applies only if answers[when[0]] == when[1]
+    when: tuple[str, tuple[str, ...]] | None = None  # applies if answers[when[0]] in when[1]
     prompt: bool = True
     max_length: int = 200
 
     def applies(self, answers: Mapping[str, Any]) -> bool:
-        return self.when is None or answers.get(self.when[0]) == self.when[1]
+        return self.when is None or answers.get(self.when[0]) in self.when[1]
+
+    def describe_when(self) -> str:
+        assert self.when is not None
+        key, values = self.when
+        return f"{key} is {' or '.join(values)}"
 
     def allowed(self) -> str:
         if self.kind == "choice":
@@ -131,18 +137,25 @@ SCHEMA = Schema(
         ),
         Option("author", "str", "Your Name", "Author written into pyproject.toml.", max_length=100),
         Option(
-            "preset",
+            "dataset",
             "choice",
-            "digits",
-            "Dataset and model: scikit-learn's bundled digits (offline) or MNIST (torchvision).",
-            choices=("digits", "mnist"),
+            DATASETS[0].name,
+            "The data: " + "; ".join(f"{p.name}: {p.help}" for p in DATASETS) + ".",
+            choices=tuple(p.name for p in DATASETS),
+        ),
+        Option(
+            "model",
+            "choice",
+            MODELS[0].name,
+            "The model: " + "; ".join(f"{p.name}: {p.help}" for p in MODELS) + ".",
+            choices=tuple(p.name for p in MODELS),
         ),
         Option(
             "data_dir",
             "str",
             "data/",
             "Where the dataset is stored or downloaded to.",
-            when=("preset", "mnist"),
+            when=("dataset", DATA_DIR_DATASETS),
         ),
         Option("tensorboard", "bool", False, "Also log metrics to TensorBoard."),
         Option(
@@ -259,6 +272,8 @@ def parse_sets(pairs: list[str]) -> dict[str, str]:
 
 
 Prompter = Callable[[Option, Any], Any]
+# Options renamed since an earlier release: their old names are still read.
+RENAMED = {"preset": "dataset"}
 
 
 def resolve(
@@ -273,7 +288,7 @@ def resolve(
     given: dict[str, tuple[Any, bool]] = {}
     for source, from_text in ((from_file, False), (from_cli, True)):
         for key, value in source.items():
-            given[schema.get(key).name] = (value, from_text)
+            given[schema.get(RENAMED.get(key, key)).name] = (value, from_text)
 
     if "project_name" in given and given["project_name"][0] != name:
         raise PtgenError(
@@ -285,9 +300,9 @@ def resolve(
         if not option.applies(answers):
             # The default is accepted, so that a project's answers file can be given back.
             if option.name in given and given[option.name][0] != option.default:
-                key, value = option.when  # type: ignore[misc]
+                key = option.when[0]  # type: ignore[index]
                 raise PtgenError(
-                    f"option '{option.name}' applies only when {key} is '{value}' "
+                    f"option '{option.name}' applies only when {option.describe_when()} "
                     f"(here {key} is '{answers[key]}')"
                 )
             answers[option.name] = option.default
@@ -306,3 +321,20 @@ def cookiecutter_context(answers: Mapping[str, Any]) -> dict[str, Any]:
     """The extra_context handed to cookiecutter: the answers plus the names derived from them."""
     name = answers["project_name"]
     return {**answers, "__package_name": import_name(name), "__dist_name": dist_name(name)}
+
+
+def cookiecutter_json() -> dict[str, Any]:
+    """The template's cookiecutter.json, made from the options table and the presets
+    (written by tools/write_cookiecutter_json.py; a test keeps the file in step)."""
+    spec: dict[str, Any] = {}
+    for option in SCHEMA.options:
+        spec[option.name] = list(option.choices) if option.kind == "choice" else option.default
+    spec["__package_name"] = (
+        "{{ cookiecutter.project_name|lower|replace('-', '_')|replace('.', '_') }}"
+    )
+    spec["__dist_name"] = (
+        "{{ cookiecutter.project_name|lower|replace('_', '-')|replace('.', '-') }}"
+    )
+    spec["_presets"] = manifest()
+    spec["_extensions"] = ["local_extensions.LiteralValues"]
+    return spec

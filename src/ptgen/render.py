@@ -121,6 +121,7 @@ class Generation:
             raise PtgenError(f"template failed to render: {where}: {exc.message}") from exc
         except (CookiecutterException, TemplateError) as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            reason = reason.split(" Context: ")[0][:300]  # cookiecutter appends the whole context
             raise PtgenError(f"template failed to render: {reason}") from exc
         finally:
             tempfile.tempdir = saved_tempdir

@@ -1,19 +1,23 @@
-"""Drop the files of options that were not chosen, so the project holds no dead code."""
+"""Keep the chosen presets' files and drop the others (the manifest is cookiecutter.json's
+`_presets`), so the project holds no dead code."""
 
+import json
 import shutil
 from pathlib import Path
 
 PACKAGE = Path("{{ cookiecutter.__package_name }}")
-UNUSED = {
-    "digits": [PACKAGE / "data_loader" / "mnist.py"],
-    "mnist": [PACKAGE / "data_loader" / "digits.py"],
-}["{{ cookiecutter.preset }}"]
-if not {{ cookiecutter.tensorboard }}:
-    UNUSED.append(PACKAGE / "logger" / "tensorboard.py")
-if not {{ cookiecutter.github_actions }}:
-    UNUSED.append(Path(".github"))
+PRESETS = json.loads({{ cookiecutter._presets | tojson | tojson }})
+CHOSEN = {"dataset": "{{ cookiecutter.dataset }}", "model": "{{ cookiecutter.model }}"}
 
-for path in UNUSED:
+listed = {f for kind in PRESETS.values() for preset in kind.values() for f in preset["files"]}
+kept = {f for kind, name in CHOSEN.items() for f in PRESETS[kind][name]["files"]}
+unused = [PACKAGE / f for f in sorted(listed - kept)]
+if not {{ cookiecutter.tensorboard }}:
+    unused.append(PACKAGE / "logger" / "tensorboard.py")
+if not {{ cookiecutter.github_actions }}:
+    unused.append(Path(".github"))
+
+for path in unused:
     if path.is_dir():
         shutil.rmtree(path)
     else:

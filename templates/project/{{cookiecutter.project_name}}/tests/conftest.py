@@ -1,36 +1,33 @@
+import importlib
 from pathlib import Path
-{% if cookiecutter.preset == "mnist" %}
-import numpy as np
-{%- endif %}
+
 import pytest
+import yaml
+
+import {{ cookiecutter.__package_name }}.data_loader as module_data
 
 ROOT = Path(__file__).resolve().parents[1]
-{%- if cookiecutter.preset == "mnist" %}
-
-
-def write_idx(path: Path, array: np.ndarray) -> None:
-    """Write `array` (uint8) in the MNIST idx format torchvision reads."""
-    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
-        int(d).to_bytes(4, "big") for d in array.shape
-    )
-    path.write_bytes(header + array.astype(np.uint8).tobytes())
+CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+# Smaller versions of the models, for fast tests (whichever model config.yaml names).
+SMALL_MODEL = {"width": "8", "hidden": "[32]"}
+small_model = [
+    arg
+    for key, value in SMALL_MODEL.items()
+    if key in CONFIG["arch"]["args"]
+    for arg in ("--set", f"arch.args.{key}={value}")
+]
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    """A tiny MNIST-format dataset: class k is a bright square at position k, plus noise."""
-    rng = np.random.default_rng(0)
-    raw = tmp_path / "data" / "MNIST" / "raw"
-    raw.mkdir(parents=True)
-    for prefix, n in (("train", 240), ("t10k", 60)):
-        labels = np.arange(n) % 10
-        images = rng.integers(0, 40, size=(n, 28, 28))
-        for i, k in enumerate(labels):
-            images[i, 2 + 2 * k : 8 + 2 * k, 4:20] = 255
-        write_idx(raw / f"{prefix}-images-idx3-ubyte", images)
-        write_idx(raw / f"{prefix}-labels-idx1-ubyte", labels)
-    return tmp_path / "data"
-{%- endif %}
+def data_args(tmp_path: Path) -> list[str]:
+    """`--set`s that point the loader at a tiny copy of its data (datasets that download
+    write one with their module's `write_sample`), read without a download."""
+    if "data_dir" not in CONFIG["data_loader"]["args"]:
+        return []  # bundled data
+    loader = getattr(module_data, CONFIG["data_loader"]["type"])
+    importlib.import_module(loader.__module__).write_sample(tmp_path / "data")
+    data_dir = f"data_loader.args.data_dir={tmp_path / 'data'}"
+    return ["--set", data_dir, "--set", "data_loader.args.download=false"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -51,7 +48,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture
-def tiny_args(tmp_path: Path{% if cookiecutter.preset == "mnist" %}, data_dir: Path{% endif %}) -> list[str]:
+def tiny_args(tmp_path: Path, data_args: list[str]) -> list[str]:
     """Arguments that make train.py run a few fast epochs on a slice of the data."""
     return [
         "-c",
@@ -64,14 +61,8 @@ def tiny_args(tmp_path: Path{% if cookiecutter.preset == "mnist" %}, data_dir: P
         "data_loader.args.batch_size=16",
         "--set",
         "data_loader.args.num_workers=0",
-{%- if cookiecutter.preset == "mnist" %}
-        "--set",
-        f"data_loader.args.data_dir={data_dir}",
-        "--set",
-        "data_loader.args.download=false",
-{%- endif %}
-        "--set",
-        "arch.args.width=8",
+        *data_args,
+        *small_model,
         "--set",
         "trainer.log_step=2",
         "--set",

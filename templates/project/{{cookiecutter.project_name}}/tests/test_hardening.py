@@ -117,7 +117,7 @@ def test_bad_config_values_are_one_line_errors_before_any_file(tiny_args, capsys
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
-        ("arch.args.width=-4", "arch.args.width must be an integer >= 1, got -4"),
+        ("arch.args.num_classes=-4", "arch.args.num_classes must be an integer >= 1, got -4"),
         ("data_loader.args.val_fraction=1.5", "val_fraction must be in [0, 1), got 1.5"),
         ("data_loader.args.val_fraction=-0.1", "val_fraction must be in [0, 1), got -0.1"),
     ],
@@ -135,7 +135,7 @@ def test_a_type_error_inside_user_code_is_not_blamed_on_the_config(tiny_args, mo
     def broken(self, *args, **kwargs):
         raise TypeError("a bug in the model")
 
-    monkeypatch.setattr(module_arch.ConvNet, "__init__", broken)
+    monkeypatch.setattr(getattr(module_arch, module_arch.__all__[0]), "__init__", broken)
     with pytest.raises(TypeError, match="a bug in the model"):
         train.main(tiny_args)
 

@@ -292,7 +292,7 @@ def test_resume_with_more_epochs(tiny_args, capsys):
 
 def test_changed_architecture_needs_finetune(tiny_args, capsys):
     run = train_ok([*tiny_args, "--epochs", "1"])
-    wider = ["--set", "arch.args.width=4"]
+    wider = ["--set", "arch.args.num_classes=11"]
     code = train.main([*tiny_args, *wider, "-r", str(run / "latest.pt")])
     assert code == 1 and "--finetune" in capsys.readouterr().err
     tuned = train_ok([*tiny_args, *wider, "--epochs", "1", "--finetune", str(run / "latest.pt")])
@@ -334,8 +334,8 @@ def test_splits_depend_on_split_seed_not_on_the_training_seed(tiny_args):
 
 def test_speed_settings_chosen_for_cuda(monkeypatch):
     """What a CUDA device gets, checked without one: AMP dtype, channels_last, fused AdamW."""
+    import {{ cookiecutter.__package_name }}.model.model as module_arch
     from {{ cookiecutter.__package_name }}.config import ConfigParser, load_yaml
-    from {{ cookiecutter.__package_name }}.model.model import ConvNet
     from {{ cookiecutter.__package_name }}.trainer import build_optimizer, use_channels_last
     from {{ cookiecutter.__package_name }}.utils import autocast_dtype
 
@@ -347,11 +347,13 @@ def test_speed_settings_chosen_for_cuda(monkeypatch):
     assert autocast_dtype("auto", cpu) is None
     assert autocast_dtype("off", cuda) is None
 
-    model = ConvNet()
-    assert use_channels_last("auto", model, cuda) and not use_channels_last("auto", model, cpu)
+    config = ConfigParser(load_yaml(ROOT / "config.yaml"))
+    model = config.init_obj("arch", module_arch)
+    has_conv = any(isinstance(m, torch.nn.Conv2d) for m in model.modules())
+    assert use_channels_last("auto", model, cuda) == has_conv
+    assert not use_channels_last("auto", model, cpu)
     assert not use_channels_last("auto", torch.nn.Linear(2, 2), cuda)
 
-    config = ConfigParser(load_yaml(ROOT / "config.yaml"))
     assert build_optimizer(config, model, cuda).defaults["fused"] is True
     assert not build_optimizer(config, model, cpu).defaults.get("fused")
 

@@ -1,9 +1,3 @@
-{%- if cookiecutter.preset == "digits" -%}
-from .digits import DigitsDataLoader
+from .{{ cookiecutter.dataset }} import {{ cookiecutter._presets.dataset[cookiecutter.dataset].exports }}
 
-__all__ = ["DigitsDataLoader"]
-{%- else -%}
-from .mnist import MnistDataLoader
-
-__all__ = ["MnistDataLoader"]
-{%- endif %}
+__all__ = ["{{ cookiecutter._presets.dataset[cookiecutter.dataset].exports }}"]

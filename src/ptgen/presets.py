@@ -1,0 +1,89 @@
+"""Presets as data: each dataset and model names its files, dependencies and facts here.
+
+This table is the template's manifest: `tools/write_cookiecutter_json.py` copies it into
+`cookiecutter.json` (as the private `_presets`), where the post-generation hook keeps the
+chosen presets' files and drops the others, `pyproject.toml` lists their dependencies, and
+`config.yaml` includes their config fragments (`templates/project/templates/config/`).
+
+Adding a dataset: its loader file under `data_loader/`, one `Preset` below, one fragment
+`templates/config/dataset/<name>.yaml`. See the README, "Adding a preset".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    help: str
+    files: tuple[str, ...]  # paths inside the generated package
+    exports: str  # the class the package offers to config.yaml (`type:`)
+    dependencies: tuple[str, ...] = ()
+    facts: dict[str, Any] = field(default_factory=dict)  # used by config fragments
+
+    def manifest(self) -> dict[str, Any]:
+        return {
+            "files": list(self.files),
+            "exports": self.exports,
+            "dependencies": list(self.dependencies),
+            **self.facts,
+        }
+
+
+TORCHVISION = "torchvision>=0.25"
+TV_FILES = ("data_loader/torchvision_data.py",)
+
+DATASETS: tuple[Preset, ...] = (
+    Preset(
+        "digits",
+        "scikit-learn's bundled 8x8 handwritten digits (1,797 images; offline)",
+        ("data_loader/digits.py",),
+        "DigitsDataLoader",
+        ("scikit-learn>=1.3",),
+        {"channels": 1, "size": 8, "classes": 10, "data_dir": False, "epochs": 20},
+    ),
+    Preset(
+        "mnist",
+        "MNIST handwritten digits, 28x28 (torchvision; downloaded into data_dir)",
+        (*TV_FILES, "data_loader/mnist.py"),
+        "MnistDataLoader",
+        (TORCHVISION,),
+        {"channels": 1, "size": 28, "classes": 10, "data_dir": True, "epochs": 5},
+    ),
+    Preset(
+        "fashion_mnist",
+        "Fashion-MNIST clothing images, 28x28 (torchvision; downloaded into data_dir)",
+        (*TV_FILES, "data_loader/fashion_mnist.py"),
+        "FashionMnistDataLoader",
+        (TORCHVISION,),
+        {"channels": 1, "size": 28, "classes": 10, "data_dir": True, "epochs": 5},
+    ),
+)
+
+MODELS: tuple[Preset, ...] = (
+    Preset(
+        "convnet",
+        "a small CNN (conv-BN-ReLU blocks, global average pool): any image size",
+        ("model/convnet.py",),
+        "ConvNet",
+    ),
+    Preset(
+        "mlp",
+        "a multi-layer perceptron on the flattened input",
+        ("model/mlp.py",),
+        "MLP",
+    ),
+)
+
+DATA_DIR_DATASETS = tuple(p.name for p in DATASETS if p.facts["data_dir"])
+
+
+def manifest() -> dict[str, dict[str, Any]]:
+    """The `_presets` entry of cookiecutter.json."""
+    return {
+        "dataset": {p.name: p.manifest() for p in DATASETS},
+        "model": {p.name: p.manifest() for p in MODELS},
+    }
