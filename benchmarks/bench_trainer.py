@@ -78,6 +78,9 @@ class Job:
         self.parser = parser
         self.device = self.pkg["utils"].select_device(device)
         self.run_root = run_root
+        # `auto` model sizes come from the data, as train.py fills them.
+        train_script = importlib.import_module("train")
+        train_script.fill_model_sizes(parser.ConfigParser(self.config_dict), self.loaders()[0])
 
     def loaders(self):
         cfg = self.parser.ConfigParser(self.config_dict)
@@ -114,7 +117,9 @@ class GeneratedSide:
         self.trainer = pkg["trainer"].Trainer(
             model,
             config.lookup("loss", pkg["model.loss"]),
-            config.lookup("metrics", pkg["model.metric"]),
+            dict(
+                zip(config["metrics"], config.lookup("metrics", pkg["model.metric"]), strict=True)
+            ),
             optimizer,
             config,
             job.device,

@@ -66,6 +66,7 @@ def test_prompts_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         "description": "My thing",
         "author": "Ada",
         "dataset": "mnist",
+        "task": "classification",
         "model": "mlp",
         "data_dir": "/data/",
         "tensorboard": True,

@@ -143,3 +143,21 @@ def test_parse_sets():
     assert parse_sets(["a=1", "b==2", "c="]) == {"a": "1", "b": "=2", "c": ""}
     with pytest.raises(PtgenError, match="KEY=VALUE"):
         parse_sets(["novalue"])
+
+
+@pytest.mark.parametrize(
+    ("sets", "message"),
+    [
+        (
+            {"dataset": "csv", "model": "convnet"},
+            "model 'convnet' needs image data but dataset 'csv'",
+        ),
+        (
+            {"dataset": "digits", "task": "regression"},
+            "option 'task' applies only when dataset is csv",
+        ),
+    ],
+)
+def test_combinations_that_make_no_sense_are_refused(sets, message):
+    with pytest.raises(PtgenError, match=message):
+        resolve("demo", {}, sets)

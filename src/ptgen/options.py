@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from ptgen.errors import PtgenError
-from ptgen.presets import DATA_DIR_DATASETS, DATASETS, MODELS, manifest
+from ptgen.presets import (
+    DATA_DIR_DATASETS,
+    DATASETS,
+    MODELS,
+    REGRESSION_DATASETS,
+    TASKS,
+    check_combination,
+    manifest,
+)
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "on", "1"})
 FALSE_WORDS = frozenset({"false", "no", "n", "off", "0"})
@@ -142,6 +150,14 @@ SCHEMA = Schema(
             DATASETS[0].name,
             "The data: " + "; ".join(f"{p.name}: {p.help}" for p in DATASETS) + ".",
             choices=tuple(p.name for p in DATASETS),
+        ),
+        Option(
+            "task",
+            "choice",
+            TASKS[0],
+            "classification (a class per sample) or regression (a number per sample).",
+            choices=TASKS,
+            when=("dataset", REGRESSION_DATASETS),
         ),
         Option(
             "model",
@@ -314,6 +330,9 @@ def resolve(
             answers[option.name] = prompter(option, option.default)
         else:
             answers[option.name] = option.default
+    problem = check_combination(answers)
+    if problem:
+        raise PtgenError(problem)
     return answers
 
 

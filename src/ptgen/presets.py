@@ -6,7 +6,9 @@ chosen presets' files and drops the others, `pyproject.toml` lists their depende
 `config.yaml` includes their config fragments (`templates/project/templates/config/`).
 
 Adding a dataset: its loader file under `data_loader/`, one `Preset` below, one fragment
-`templates/config/dataset/<name>.yaml`. See the README, "Adding a preset".
+`templates/config/dataset/<name>.yaml`. See the README, "Adding a preset". Facts: `kind`
+(image or table: which models fit), `data_dir` (read from a folder the user names), `epochs`
+(the default), `tasks` (classification and/or regression); a model's `inputs`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ class Preset:
     def manifest(self) -> dict[str, Any]:
         return {
             "files": list(self.files),
+            "module": self.files[-1].rsplit("/", 1)[-1].removesuffix(".py"),
+            "help": self.help,
             "exports": self.exports,
             "dependencies": list(self.dependencies),
             **self.facts,
@@ -43,7 +47,7 @@ DATASETS: tuple[Preset, ...] = (
         ("data_loader/digits.py",),
         "DigitsDataLoader",
         ("scikit-learn>=1.3",),
-        {"channels": 1, "size": 8, "classes": 10, "data_dir": False, "epochs": 20},
+        {"kind": "image", "data_dir": False, "epochs": 20, "tasks": ["classification"]},
     ),
     Preset(
         "mnist",
@@ -51,7 +55,7 @@ DATASETS: tuple[Preset, ...] = (
         (*TV_FILES, "data_loader/mnist.py"),
         "MnistDataLoader",
         (TORCHVISION,),
-        {"channels": 1, "size": 28, "classes": 10, "data_dir": True, "epochs": 5},
+        {"kind": "image", "data_dir": True, "epochs": 5, "tasks": ["classification"]},
     ),
     Preset(
         "fashion_mnist",
@@ -59,7 +63,20 @@ DATASETS: tuple[Preset, ...] = (
         (*TV_FILES, "data_loader/fashion_mnist.py"),
         "FashionMnistDataLoader",
         (TORCHVISION,),
-        {"channels": 1, "size": 28, "classes": 10, "data_dir": True, "epochs": 5},
+        {"kind": "image", "data_dir": True, "epochs": 5, "tasks": ["classification"]},
+    ),
+    Preset(
+        "csv",
+        "your table, data_dir/data.csv, with feature and target columns named in config.yaml",
+        ("data_loader/csv_table.py",),
+        "CsvDataLoader",
+        (),
+        {
+            "kind": "table",
+            "data_dir": True,
+            "epochs": 30,
+            "tasks": ["classification", "regression"],
+        },
     ),
 )
 
@@ -69,16 +86,34 @@ MODELS: tuple[Preset, ...] = (
         "a small CNN (conv-BN-ReLU blocks, global average pool): any image size",
         ("model/convnet.py",),
         "ConvNet",
+        facts={"inputs": ["image"]},
     ),
     Preset(
         "mlp",
         "a multi-layer perceptron on the flattened input",
         ("model/mlp.py",),
         "MLP",
+        facts={"inputs": ["image", "table"]},
     ),
 )
 
 DATA_DIR_DATASETS = tuple(p.name for p in DATASETS if p.facts["data_dir"])
+REGRESSION_DATASETS = tuple(p.name for p in DATASETS if "regression" in p.facts["tasks"])
+TASKS = ("classification", "regression")
+
+
+def check_combination(answers: dict[str, Any]) -> str | None:
+    """Why the chosen dataset, task and model do not fit together (None if they do)."""
+    dataset = next(p for p in DATASETS if p.name == answers["dataset"])
+    model = next(p for p in MODELS if p.name == answers["model"])
+    kind = dataset.facts["kind"]
+    if kind not in model.facts["inputs"]:
+        fitting = ", ".join(m.name for m in MODELS if kind in m.facts["inputs"])
+        return (
+            f"model '{model.name}' needs {' or '.join(model.facts['inputs'])} data but dataset "
+            f"'{dataset.name}' is a {kind}; models for it: {fitting}"
+        )
+    return None
 
 
 def manifest() -> dict[str, dict[str, Any]]:

@@ -5,6 +5,7 @@ On several GPUs: `torchrun --standalone --nproc_per_node=N train.py -c config.ya
 
 import argparse
 import gc
+import math
 import shutil
 import sys
 from pathlib import Path
@@ -15,7 +16,11 @@ import {{ cookiecutter.__package_name }}.data_loader as module_data
 import {{ cookiecutter.__package_name }}.model.loss as module_loss
 import {{ cookiecutter.__package_name }}.model.metric as module_metric
 import {{ cookiecutter.__package_name }}.model.model as module_arch
-from {{ cookiecutter.__package_name }}.base import TrainingStopped, check_resumable
+from {{ cookiecutter.__package_name }}.base import (
+    BaseDataLoader,
+    TrainingStopped,
+    check_resumable,
+)
 from {{ cookiecutter.__package_name }}.config import (
     ConfigError,
     ConfigParser,
@@ -45,6 +50,7 @@ from {{ cookiecutter.__package_name }}.utils.run_folder import (
     same_run,
 )
 
+OUTPUT_ARGS = ("num_classes", "num_outputs")  # model arguments that must match the data
 SHORTCUTS = {
     "lr": "optimizer.args.lr",
     "bs": "data_loader.args.batch_size",
@@ -88,6 +94,25 @@ def overrides(args: argparse.Namespace) -> dict[str, object]:
     return result
 
 
+def fill_model_sizes(config: ConfigParser, loader: BaseDataLoader) -> None:
+    """Model arguments set to `auto` take their value from the data; explicit ones must fit."""
+    sizes = {
+        "in_channels": loader.input_shape[0],
+        "in_features": math.prod(loader.input_shape),
+        "num_classes": len(loader.output_names),
+        "num_outputs": len(loader.output_names),
+    }
+    args = config["arch"].get("args") or {}
+    for key, value in args.items():
+        if key in sizes and value == "auto":
+            args[key] = sizes[key]
+        elif key in OUTPUT_ARGS and value != sizes[key]:  # a model that cannot fit the data
+            raise ConfigError(
+                f"arch.args.{key} is {value!r} but the data has {sizes[key]} outputs "
+                f"({', '.join(loader.output_names[:5])}, ...); use auto"
+            )
+
+
 def train(args: argparse.Namespace) -> None:
     """Build everything from the config (or checkpoint) and train."""
     checkpoint = load_checkpoint(args.resume, for_resume=True) if args.resume else None
@@ -95,9 +120,6 @@ def train(args: argparse.Namespace) -> None:
     # The whole config is checked before anything is built or written.
     config_dict = load_yaml(args.config) if args.config else validate(checkpoint["config"])
     config = ConfigParser(apply_overrides(config_dict, overrides(args)))
-    # Resuming continues in the run's own folder only from its latest.pt with the same
-    # config (epochs and device may change); anything else starts a new run folder.
-    in_place = checkpoint is not None and resumes_in_place(args.resume, checkpoint, config)
     device, rank, _ = init_distributed(str(config["device"]))
     logger = setup_logging(verbose=args.verbose, rank=rank)
 
@@ -108,17 +130,21 @@ def train(args: argparse.Namespace) -> None:
     data_loader = config.init_obj("data_loader", module_data, split="train", **loader_args)
     valid_data_loader = config.init_obj("data_loader", module_data, split="val", **loader_args)
 
+    fill_model_sizes(config, data_loader)
     model = config.init_obj("arch", module_arch)
     channels_last = use_channels_last(cfg["channels_last"], model, device)
     memory_format = torch.channels_last if channels_last else torch.preserve_format
     model = model.to(device, memory_format=memory_format)
     criterion = config.lookup("loss", module_loss)
-    metrics = config.lookup("metrics", module_metric)
+    metrics = dict(zip(config["metrics"], config.lookup("metrics", module_metric), strict=True))
 
     optimizer = build_optimizer(config, model, device)
     steps_per_epoch = -(-(cfg["len_epoch"] or len(data_loader)) // cfg["accum_steps"])
     lr_scheduler, lr_interval = build_scheduler(config, optimizer, steps_per_epoch)
 
+    # Resuming continues in the run's own folder only from its latest.pt with the same
+    # config (epochs and device may change); anything else starts a new run folder.
+    in_place = checkpoint is not None and resumes_in_place(args.resume, checkpoint, config)
     if checkpoint is not None:
         check_resumable(checkpoint, config)
 

@@ -26,8 +26,10 @@ def data_args(tmp_path: Path) -> list[str]:
         return []  # bundled data
     loader = getattr(module_data, CONFIG["data_loader"]["type"])
     importlib.import_module(loader.__module__).write_sample(tmp_path / "data")
-    data_dir = f"data_loader.args.data_dir={tmp_path / 'data'}"
-    return ["--set", data_dir, "--set", "data_loader.args.download=false"]
+    args = ["--set", f"data_loader.args.data_dir={tmp_path / 'data'}"]
+    if "download" in CONFIG["data_loader"]["args"]:
+        args += ["--set", "data_loader.args.download=false"]
+    return args
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -79,7 +79,16 @@ def test_train_writes_run_folder_and_test_evaluates(tiny_args, capsys):
     capsys.readouterr()
     assert evaluate_script.main(["-r", str(run / "model_best.pt"), "-d", "cpu"]) == 0
     out = capsys.readouterr().out
-    assert "loss:" in out and "accuracy:" in out
+    for name in ["loss", *saved["metrics"]]:
+        assert f"{name}: " in out, name
+    classification = saved["data_loader"]["args"].get("task", "classification") == "classification"
+    table = run / "test-model_best" / "confusion_matrix.csv"
+    assert table.is_file() == classification
+    if classification:  # rows: true class; every test sample counted once
+        with open(table, newline="") as f:
+            rows = list(csv.reader(f))[1:]
+        assert sum(int(n) for row in rows for n in row[1:]) > 0
+        assert (run / "test-model_best" / "confusion_matrix.png").read_bytes()[:4] == b"\x89PNG"
 
 
 @pytest.mark.slow
@@ -292,7 +301,7 @@ def test_resume_with_more_epochs(tiny_args, capsys):
 
 def test_changed_architecture_needs_finetune(tiny_args, capsys):
     run = train_ok([*tiny_args, "--epochs", "1"])
-    wider = ["--set", "arch.args.num_classes=11"]
+    wider = ["--set", "arch.args.dropout=0.2"]
     code = train.main([*tiny_args, *wider, "-r", str(run / "latest.pt")])
     assert code == 1 and "--finetune" in capsys.readouterr().err
     tuned = train_ok([*tiny_args, *wider, "--epochs", "1", "--finetune", str(run / "latest.pt")])
@@ -332,10 +341,14 @@ def test_splits_depend_on_split_seed_not_on_the_training_seed(tiny_args):
         assert labels(split, seed=0) != labels(split, seed=0, split_seed=1)
 
 
-def test_speed_settings_chosen_for_cuda(monkeypatch):
+def test_speed_settings_chosen_for_cuda(monkeypatch, tiny_args):
     """What a CUDA device gets, checked without one: AMP dtype, channels_last, fused AdamW."""
     import {{ cookiecutter.__package_name }}.model.model as module_arch
-    from {{ cookiecutter.__package_name }}.config import ConfigParser, load_yaml
+    from {{ cookiecutter.__package_name }}.config import (
+        ConfigParser,
+        apply_overrides,
+        load_yaml,
+    )
     from {{ cookiecutter.__package_name }}.trainer import build_optimizer, use_channels_last
     from {{ cookiecutter.__package_name }}.utils import autocast_dtype
 
@@ -347,7 +360,13 @@ def test_speed_settings_chosen_for_cuda(monkeypatch):
     assert autocast_dtype("auto", cpu) is None
     assert autocast_dtype("off", cuda) is None
 
-    config = ConfigParser(load_yaml(ROOT / "config.yaml"))
+    import {{ cookiecutter.__package_name }}.data_loader as module_data
+
+    sets = [a.split("=", 1) for a in tiny_args if a.startswith("data_loader.args.")]
+    config = ConfigParser(
+        apply_overrides(load_yaml(ROOT / "config.yaml"), {k: yaml.safe_load(v) for k, v in sets})
+    )
+    train.fill_model_sizes(config, config.init_obj("data_loader", module_data, split="val"))
     model = config.init_obj("arch", module_arch)
     has_conv = any(isinstance(m, torch.nn.Conv2d) for m in model.modules())
     assert use_channels_last("auto", model, cuda) == has_conv

@@ -1,4 +1,10 @@
-from .base_data_loader import BaseDataLoader, BatchStream, check_fractions, split_indices
+from .base_data_loader import (
+    BaseDataLoader,
+    BatchStream,
+    check_fractions,
+    split_indices,
+    three_way_split,
+)
 from .base_model import BaseModel, check_positive_int
 from .base_trainer import BaseTrainer, TrainingStopped, check_resumable
 
@@ -12,4 +18,5 @@ __all__ = [
     "check_resumable",
     "check_positive_int",
     "split_indices",
+    "three_way_split",
 ]

@@ -32,6 +32,17 @@ def split_indices(n: int, fraction: float, seed: int) -> tuple[list[int], list[i
     return order[cut:], order[:cut]
 
 
+def three_way_split(
+    n: int, val_fraction: float, test_fraction: float, split_seed: int
+) -> dict[str, list[int]]:
+    """Indices of the train, val and test splits of range(n), chosen by `split_seed` alone (the
+    same test set whatever the training seed)."""
+    check_fractions(val_fraction=val_fraction, test_fraction=test_fraction)
+    rest, test = split_indices(n, test_fraction, split_seed)
+    kept, val = split_indices(len(rest), val_fraction / (1.0 - test_fraction), split_seed + 1)
+    return {"train": [rest[i] for i in kept], "val": [rest[i] for i in val], "test": test}
+
+
 def seed_worker(worker_id: int) -> None:
     """Seed NumPy and `random` in each worker from the seed torch gives it; let the main
     process alone handle Ctrl-C."""
@@ -82,7 +93,17 @@ class BaseDataLoader(DataLoader):
         seed: int = 0,
         pin_memory: bool = False,
         drop_last: bool = False,
+        output_names: list[str] | None = None,
+        preprocessing: dict[str, Any] | None = None,
+        task: str = "classification",
     ) -> None:
+        # What the model's outputs mean: the class names (classification) or the target
+        # names (regression); and what was learned from the training split to prepare inputs
+        # (e.g. feature means). Both are saved in checkpoints, for test.py and predict.py.
+        self.output_names = list(output_names or [])
+        self.preprocessing = dict(preprocessing or {})
+        self.task = task  # classification or regression
+        self.input_shape = tuple(dataset[0][0].shape)  # type: ignore[index]
         self.sampler_generator = torch.Generator().manual_seed(seed)
         size = len(dataset)  # type: ignore[arg-type]
         sampler = ShardSampler(size, shuffle, self.sampler_generator, pad=shuffle)

@@ -83,6 +83,9 @@ class BaseTrainer:
             raise ValueError("call config.start_run() before creating a trainer")
         self.checkpoint_dir: Path = config.run_dir
         self.writer = MetricsWriter(self.checkpoint_dir{% if cookiecutter.tensorboard %}, tensorboard=cfg["tensorboard"]{% endif %})
+        # Set by the concrete trainer from its data: class names, input preparation.
+        self.output_names: list[str] = []
+        self.preprocessing: dict[str, Any] = {}
         self.stop_signal: int | None = None
         self._first_signal_time = 0.0
 
@@ -159,6 +162,8 @@ class BaseTrainer:
             "rng": distributed.gather(get_rng_state()),  # one per process
             "config": self.config.config,
             "run_id": self.config.run_id,
+            "output_names": self.output_names,
+            "preprocessing": self.preprocessing,
             **self._state_dict(),
         }
         latest = self.checkpoint_dir / "latest.pt"

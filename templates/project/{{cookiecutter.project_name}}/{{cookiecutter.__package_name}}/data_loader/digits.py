@@ -6,7 +6,7 @@ import torch
 from sklearn.datasets import load_digits
 from torch.utils.data import TensorDataset
 
-from ..base import BaseDataLoader, check_fractions, split_indices
+from ..base import BaseDataLoader, three_way_split
 
 Split = Literal["train", "val", "test"]
 
@@ -16,13 +16,10 @@ def digits_split(
 ) -> TensorDataset:
     """One split of the digits, chosen by `split_seed` alone (the same test set whatever the
     training seed); pixels scaled to [0, 1]."""
-    check_fractions(val_fraction=val_fraction, test_fraction=test_fraction)
     data = load_digits()
     images = torch.tensor(data.images, dtype=torch.float32).unsqueeze(1) / 16.0
     labels = torch.tensor(data.target, dtype=torch.long)
-    rest, test = split_indices(len(labels), test_fraction, split_seed)
-    kept, val = split_indices(len(rest), val_fraction / (1.0 - test_fraction), split_seed + 1)
-    indices = {"train": [rest[i] for i in kept], "val": [rest[i] for i in val], "test": test}[split]
+    indices = three_way_split(len(labels), val_fraction, test_fraction, split_seed)[split]
     return TensorDataset(images[indices], labels[indices])
 
 
@@ -49,4 +46,5 @@ class DigitsDataLoader(BaseDataLoader):
             num_workers=num_workers,
             seed=seed,
             pin_memory=pin_memory,
+            output_names=[str(digit) for digit in range(10)],
         )

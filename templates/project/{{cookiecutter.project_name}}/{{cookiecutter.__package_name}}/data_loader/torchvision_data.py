@@ -63,6 +63,7 @@ class TorchvisionDataLoader(BaseDataLoader):
             num_workers=num_workers,
             seed=seed,
             pin_memory=pin_memory,
+            output_names=list(full.classes),  # type: ignore[attr-defined]
         )
 
 

@@ -8,3 +8,7 @@ def cross_entropy(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 def nll_loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return F.nll_loss(output, target)
+
+
+def mse_loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return F.mse_loss(output.reshape(target.shape), target)

@@ -11,14 +11,14 @@ class MLP(BaseModel):
     def __init__(
         self,
         in_features: int,
-        num_classes: int = 10,
+        num_outputs: int = 10,
         hidden: list[int] | None = None,
         dropout: float = 0.1,
     ) -> None:
         hidden = [256, 128] if hidden is None else hidden
         if not isinstance(hidden, list):
             raise ValueError(f"arch.args.hidden must be a list of layer widths, got {hidden!r}")
-        for name, value in (("in_features", in_features), ("num_classes", num_classes)):
+        for name, value in (("in_features", in_features), ("num_outputs", num_outputs)):
             check_positive_int(name, value)
         for width in hidden:
             check_positive_int("hidden", width)
@@ -28,7 +28,7 @@ class MLP(BaseModel):
         layers: list[nn.Module] = [nn.Flatten()]
         for width_in, width_out in zip([in_features, *hidden], hidden, strict=False):
             layers += [nn.Linear(width_in, width_out), nn.ReLU(inplace=True), nn.Dropout(dropout)]
-        layers.append(nn.Linear(hidden[-1] if hidden else in_features, num_classes))
+        layers.append(nn.Linear(hidden[-1] if hidden else in_features, num_outputs))
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -21,8 +21,9 @@ from ..base import BaseDataLoader, BaseTrainer, BatchStream, TrainingStopped
 from ..config import ConfigParser
 from ..logger import Progress
 from ..utils import CheckpointError, MetricTracker, autocast_dtype, distributed
+from ..utils.tracker import Metric
 
-Metric = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 def use_channels_last(setting: bool | str, model: torch.nn.Module, device: torch.device) -> bool:
@@ -56,8 +57,8 @@ class Trainer(BaseTrainer):
     def __init__(
         self,
         model: torch.nn.Module,
-        criterion: Metric,
-        metric_ftns: list[Metric],
+        criterion: Loss,
+        metrics: dict[str, Metric],
         optimizer: torch.optim.Optimizer,
         config: ConfigParser,
         device: torch.device,
@@ -71,7 +72,6 @@ class Trainer(BaseTrainer):
         super().__init__(model, optimizer, config, device)
         cfg = config["trainer"]
         self.criterion = criterion
-        self.metric_ftns = metric_ftns
         self.data_loader = data_loader
         self.valid_data_loader = valid_data_loader
         self.lr_scheduler = lr_scheduler
@@ -108,9 +108,11 @@ class Trainer(BaseTrainer):
             device_ids = [device.index] if device.type == "cuda" else None
             self.train_model = DistributedDataParallel(self.eval_model, device_ids=device_ids)
 
-        names = ["loss", *(m.__name__ for m in metric_ftns)]
-        self.train_metrics = MetricTracker(names, device)
-        self.valid_metrics = MetricTracker(names, device)
+        self.output_names = data_loader.output_names
+        self.preprocessing = data_loader.preprocessing
+        num_outputs = len(self.output_names)
+        self.train_metrics = MetricTracker(metrics, num_outputs, device)
+        self.valid_metrics = MetricTracker(metrics, num_outputs, device)
         # The losses since the last log point, read (one sync) only when logged.
         self._window = torch.zeros(self.log_step + self.accum_steps - 1, device=device)
         self._window_fill = 0
@@ -139,12 +141,6 @@ class Trainer(BaseTrainer):
         memory_format = self.memory_format if data.dim() == 4 else torch.preserve_format
         data = data.to(self.device, non_blocking=True, memory_format=memory_format)
         return data, target.to(self.device, non_blocking=True)
-
-    def _batch_metrics(
-        self, loss: torch.Tensor, output: torch.Tensor, target: torch.Tensor
-    ) -> torch.Tensor:
-        output = output.detach()
-        return torch.stack([loss.detach(), *(m(output, target) for m in self.metric_ftns)])
 
     def _train_epoch(self, epoch: int) -> dict[str, float]:
         self.train_model.train()  # type: ignore[attr-defined]
@@ -176,9 +172,7 @@ class Trainer(BaseTrainer):
                 else:
                     self._nan_skips = 0
                     self.scaler.scale(loss / micro if micro > 1 else loss).backward()
-                    self.train_metrics.update(
-                        self._batch_metrics(loss, output, target), target.shape[0]
-                    )
+                    self.train_metrics.update(loss, output, target)
                     self._window[self._window_fill] = loss.detach()
                     self._window_fill += 1
 
@@ -269,7 +263,7 @@ class Trainer(BaseTrainer):
             with self._autocast():
                 output = self.eval_model(data)
                 loss = self.criterion(output, target)
-            self.valid_metrics.update(self._batch_metrics(loss, output, target), target.shape[0])
+            self.valid_metrics.update(loss, output, target)
         return {f"val_{k}": v for k, v in self.valid_metrics.result().items()}  # sync point
 
     def _after_epoch(self, log: dict[str, float]) -> None:

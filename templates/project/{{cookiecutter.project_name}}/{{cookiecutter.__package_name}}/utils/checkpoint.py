@@ -13,7 +13,16 @@ from typing import Any
 import torch
 
 FORMAT = "ptgen-checkpoint/1"
-REQUIRED_KEYS = ("format", "checksum", "arch", "epoch", "model", "config")
+REQUIRED_KEYS = (
+    "format",
+    "checksum",
+    "arch",
+    "epoch",
+    "model",
+    "config",
+    "output_names",
+    "preprocessing",
+)
 # What a full resume needs besides REQUIRED_KEYS (written by BaseTrainer and Trainer).
 RESUME_KEYS = (
     "batch",
