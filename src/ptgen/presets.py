@@ -21,7 +21,8 @@ from typing import Any
 class Preset:
     name: str
     help: str
-    files: tuple[str, ...]  # paths inside the generated package
+    files: tuple[str, ...]  # paths inside the generated package; the module named last
+    # exports the class
     exports: str  # the class the package offers to config.yaml (`type:`)
     dependencies: tuple[str, ...] = ()
     facts: dict[str, Any] = field(default_factory=dict)  # used by config fragments
@@ -38,15 +39,16 @@ class Preset:
 
 
 TORCHVISION = "torchvision>=0.25"
-TV_FILES = ("data_loader/torchvision_data.py",)
+IMAGE_FILES = "data_loader/image_files.py"  # image inputs for predict.py
+TV_FILES = (IMAGE_FILES, "data_loader/torchvision_data.py")
 
 DATASETS: tuple[Preset, ...] = (
     Preset(
         "digits",
         "scikit-learn's bundled 8x8 handwritten digits (1,797 images; offline)",
-        ("data_loader/digits.py",),
+        (IMAGE_FILES, "data_loader/digits.py"),
         "DigitsDataLoader",
-        ("scikit-learn>=1.3",),
+        ("scikit-learn>=1.3", "pillow>=10"),
         {"kind": "image", "data_dir": False, "epochs": 20, "tasks": ["classification"]},
     ),
     Preset(

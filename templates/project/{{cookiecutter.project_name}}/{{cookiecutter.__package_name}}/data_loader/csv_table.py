@@ -100,8 +100,31 @@ def encode_targets(rows: list[dict[str, str]], prep: dict[str, Any]) -> torch.Te
     return torch.tensor(values, dtype=torch.float32)
 
 
+class TableRows(Dataset):
+    """Sample i: (row i encoded like the training rows, "file:row")."""
+
+    def __init__(self, paths: list[Path], preprocessing: dict[str, Any]) -> None:
+        rows, self.names = [], []
+        for path in paths:
+            for number, row in enumerate(read_csv(path), start=2):  # line 1: the header
+                rows.append(row)
+                self.names.append(f"{path}:{number}")
+        self.features = encode_features(rows, preprocessing)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, str]:
+        return self.features[i], self.names[i]
+
+
 class CsvDataLoader(BaseDataLoader):
     """Rows of `data_dir/file`, split into train/val/test by `split_seed`."""
+
+    @staticmethod
+    def prediction_data(inputs: list[Path], preprocessing: dict[str, Any]) -> Dataset:
+        """New rows (CSV files with the feature columns), prepared like the training rows."""
+        return TableRows(inputs, preprocessing)
 
     def __init__(
         self,

@@ -7,6 +7,7 @@ from sklearn.datasets import load_digits
 from torch.utils.data import TensorDataset
 
 from ..base import BaseDataLoader, three_way_split
+from .image_files import ImageInputs, image_preprocessing
 
 Split = Literal["train", "val", "test"]
 
@@ -23,7 +24,7 @@ def digits_split(
     return TensorDataset(images[indices], labels[indices])
 
 
-class DigitsDataLoader(BaseDataLoader):
+class DigitsDataLoader(ImageInputs, BaseDataLoader):
     def __init__(
         self,
         split: Split = "train",
@@ -47,4 +48,5 @@ class DigitsDataLoader(BaseDataLoader):
             seed=seed,
             pin_memory=pin_memory,
             output_names=[str(digit) for digit in range(10)],
+            preprocessing=image_preprocessing(channels=1, size=8, mean=(0.0,), std=(1.0,)),
         )

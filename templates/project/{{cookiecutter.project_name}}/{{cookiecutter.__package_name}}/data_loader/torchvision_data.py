@@ -9,17 +9,20 @@ from torch.utils.data import Dataset, Subset
 from torchvision.transforms import v2
 
 from ..base import BaseDataLoader, check_fractions, split_indices
+from .image_files import ImageInputs, image_preprocessing
 
 Split = Literal["train", "val", "test"]
 
 
-class TorchvisionDataLoader(BaseDataLoader):
+class TorchvisionDataLoader(ImageInputs, BaseDataLoader):
     """Train/val from the official training set (split by `split_seed`), test from the official
     test set. Subclasses name the torchvision class and its normalization."""
 
     dataset_class: ClassVar[type[Dataset]]
     mean: ClassVar[tuple[float, ...]]
     std: ClassVar[tuple[float, ...]]
+    channels: ClassVar[int] = 1
+    size: ClassVar[int] = 28  # height = width
 
     def __init__(
         self,
@@ -64,6 +67,9 @@ class TorchvisionDataLoader(BaseDataLoader):
             seed=seed,
             pin_memory=pin_memory,
             output_names=list(full.classes),  # type: ignore[attr-defined]
+            preprocessing=image_preprocessing(
+                channels=self.channels, size=self.size, mean=self.mean, std=self.std
+            ),
         )
 
 
