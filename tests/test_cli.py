@@ -35,7 +35,7 @@ def test_options_lists_every_option_with_type_default_allowed_and_help():
         assert f"{option.name}  ({option.kind}, default: " in result.stdout
         assert option.help in result.stdout
         assert option.allowed() in result.stdout
-    assert "applies when: dataset is mnist or fashion_mnist" in result.stdout
+    assert "applies when: dataset is mnist or fashion_mnist or image_folder or csv" in result.stdout
 
 
 def test_new_prints_only_the_path_on_stdout(tmp_path: Path):
@@ -68,6 +68,7 @@ def test_prompts_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         "dataset": "mnist",
         "task": "classification",
         "model": "mlp",
+        "backbone": "resnet18",  # the default, recorded although it does not apply
         "data_dir": "/data/",
         "tensorboard": True,
         "github_actions": False,
@@ -115,7 +116,10 @@ def test_dry_run_lists_files_and_writes_nothing(tmp_path: Path):
     [
         (["new", "1bad"], "error: project name '1bad' is not valid"),
         (["new", "demo", "--set", "datasett=mnist"], "did you mean 'dataset'"),
-        (["new", "demo", "--set", "dataset=cifar"], "expected one of digits, mnist, fashion_mnist"),
+        (
+            ["new", "demo", "--set", "dataset=cifar"],
+            "expected one of digits, mnist, fashion_mnist,",
+        ),
         (["new", "demo", "--set", "nokey"], "--set expects KEY=VALUE"),
     ],
 )

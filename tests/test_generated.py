@@ -226,6 +226,8 @@ def test_every_example_trains_and_evaluates(tmp_path, example, requires_torch):
         sets["data_loader.args.data_dir"] = data
         if "download:" in config:
             sets["data_loader.args.download"] = "false"
+        if "image_size:" in config:
+            sets["data_loader.args.image_size"] = 32  # a CPU-sized run of a 224-pixel setup
     args = [a for k, v in sets.items() for a in ("--set", f"{k}={v}")]
     run(sys.executable, "train.py", "-c", "config.yaml", "--epochs", "5", *args, cwd=project)
     (run_dir,) = runs.glob("*/*")

@@ -14,7 +14,7 @@ from ptgen.options import (
     parse_sets,
     resolve,
 )
-from ptgen.presets import manifest
+from ptgen.presets import BACKBONES, UNSUITED_BACKBONES, manifest
 
 from .conftest import TEMPLATE
 
@@ -52,7 +52,7 @@ def test_defaults_and_precedence():
         (
             {"dataset": "cifar"},
             {},
-            "option 'dataset': 'cifar' is not valid; expected one of digits, mnist, fashion_mnist",
+            "option 'dataset': 'cifar' is not valid; expected one of digits, mnist, fashion_mnist,",
         ),
         ({}, {"preset": "Digits"}, "option 'dataset': 'Digits' is not valid"),
         (
@@ -73,7 +73,7 @@ def test_defaults_and_precedence():
         (
             {"data_dir": "x/"},
             {},
-            "option 'data_dir' applies only when dataset is mnist or fashion_mnist",
+            "option 'data_dir' applies only when dataset is mnist or fashion_mnist or",
         ),
         (
             {"project_name": "other"},
@@ -150,7 +150,7 @@ def test_parse_sets():
     [
         (
             {"dataset": "csv", "model": "convnet"},
-            "model 'convnet' needs image data but dataset 'csv'",
+            "model 'convnet' needs grey images or colour images but dataset 'csv'",
         ),
         (
             {"dataset": "digits", "task": "regression"},
@@ -161,3 +161,11 @@ def test_parse_sets():
 def test_combinations_that_make_no_sense_are_refused(sets, message):
     with pytest.raises(PtgenError, match=message):
         resolve("demo", {}, sets)
+
+
+def test_backbone_names_match_torchvision(requires_torch):
+    """Every classification model torchvision offers, less those whose head is not a single
+    Linear layer or whose training output is not plain logits."""
+    torchvision = pytest.importorskip("torchvision")
+    offered = set(torchvision.models.list_models(module=torchvision.models))
+    assert set(BACKBONES) == offered - set(UNSUITED_BACKBONES)

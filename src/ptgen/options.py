@@ -17,6 +17,7 @@ from typing import Any
 
 from ptgen.errors import PtgenError
 from ptgen.presets import (
+    BACKBONES,
     DATA_DIR_DATASETS,
     DATASETS,
     MODELS,
@@ -165,6 +166,14 @@ SCHEMA = Schema(
             MODELS[0].name,
             "The model: " + "; ".join(f"{p.name}: {p.help}" for p in MODELS) + ".",
             choices=tuple(p.name for p in MODELS),
+        ),
+        Option(
+            "backbone",
+            "choice",
+            "resnet18",
+            "The torchvision model (its head is replaced for your classes).",
+            choices=BACKBONES,
+            when=("model", ("backbone",)),
         ),
         Option(
             "data_dir",
@@ -347,7 +356,13 @@ def cookiecutter_json() -> dict[str, Any]:
     (written by tools/write_cookiecutter_json.py; a test keeps the file in step)."""
     spec: dict[str, Any] = {}
     for option in SCHEMA.options:
-        spec[option.name] = list(option.choices) if option.kind == "choice" else option.default
+        if option.kind == "choice":  # cookiecutter's default is the first choice
+            spec[option.name] = [
+                option.default,
+                *(c for c in option.choices if c != option.default),
+            ]
+        else:
+            spec[option.name] = option.default
     spec["__package_name"] = (
         "{{ cookiecutter.project_name|lower|replace('-', '_')|replace('.', '_') }}"
     )

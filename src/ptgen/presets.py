@@ -26,6 +26,7 @@ class Preset:
     exports: str  # the class the package offers to config.yaml (`type:`)
     dependencies: tuple[str, ...] = ()
     facts: dict[str, Any] = field(default_factory=dict)  # used by config fragments
+    tests: tuple[str, ...] = ()  # the preset's own test files, under the project's tests/
 
     def manifest(self) -> dict[str, Any]:
         return {
@@ -34,6 +35,7 @@ class Preset:
             "help": self.help,
             "exports": self.exports,
             "dependencies": list(self.dependencies),
+            "tests": list(self.tests),
             **self.facts,
         }
 
@@ -68,6 +70,14 @@ DATASETS: tuple[Preset, ...] = (
         {"kind": "image", "data_dir": True, "epochs": 5, "tasks": ["classification"]},
     ),
     Preset(
+        "image_folder",
+        "your images, one folder per class (data_dir/<class>/...), or train/ val/ test/ folders",
+        (IMAGE_FILES, "data_loader/image_folder.py"),
+        "ImageFolderDataLoader",
+        (TORCHVISION, "pillow>=10"),
+        {"kind": "rgb", "data_dir": True, "epochs": 10, "tasks": ["classification"]},
+    ),
+    Preset(
         "csv",
         "your table, data_dir/data.csv, with feature and target columns named in config.yaml",
         ("data_loader/csv_table.py",),
@@ -88,20 +98,113 @@ MODELS: tuple[Preset, ...] = (
         "a small CNN (conv-BN-ReLU blocks, global average pool): any image size",
         ("model/convnet.py",),
         "ConvNet",
-        facts={"inputs": ["image"]},
+        facts={"inputs": ["image", "rgb"]},
     ),
     Preset(
         "mlp",
         "a multi-layer perceptron on the flattened input",
         ("model/mlp.py",),
         "MLP",
-        facts={"inputs": ["image", "table"]},
+        facts={"inputs": ["image", "rgb", "table"]},
+    ),
+    Preset(
+        "backbone",
+        "a torchvision classification model by name (option backbone), pretrained or not",
+        ("model/backbone.py",),
+        "Backbone",
+        (TORCHVISION,),
+        facts={"inputs": ["rgb"]},
+        tests=("test_backbone.py",),
     ),
 )
+
+# torchvision's classification models whose head is one Linear layer and whose training
+# output is plain logits (squeezenet: a conv head; googlenet, inception_v3: auxiliary outputs).
+# tests/test_options.py checks this list against the installed torchvision.
+BACKBONES = (
+    "alexnet",
+    "convnext_base",
+    "convnext_large",
+    "convnext_small",
+    "convnext_tiny",
+    "densenet121",
+    "densenet161",
+    "densenet169",
+    "densenet201",
+    "efficientnet_b0",
+    "efficientnet_b1",
+    "efficientnet_b2",
+    "efficientnet_b3",
+    "efficientnet_b4",
+    "efficientnet_b5",
+    "efficientnet_b6",
+    "efficientnet_b7",
+    "efficientnet_v2_l",
+    "efficientnet_v2_m",
+    "efficientnet_v2_s",
+    "maxvit_t",
+    "mnasnet0_5",
+    "mnasnet0_75",
+    "mnasnet1_0",
+    "mnasnet1_3",
+    "mobilenet_v2",
+    "mobilenet_v3_large",
+    "mobilenet_v3_small",
+    "regnet_x_16gf",
+    "regnet_x_1_6gf",
+    "regnet_x_32gf",
+    "regnet_x_3_2gf",
+    "regnet_x_400mf",
+    "regnet_x_800mf",
+    "regnet_x_8gf",
+    "regnet_y_128gf",
+    "regnet_y_16gf",
+    "regnet_y_1_6gf",
+    "regnet_y_32gf",
+    "regnet_y_3_2gf",
+    "regnet_y_400mf",
+    "regnet_y_800mf",
+    "regnet_y_8gf",
+    "resnet101",
+    "resnet152",
+    "resnet18",
+    "resnet34",
+    "resnet50",
+    "resnext101_32x8d",
+    "resnext101_64x4d",
+    "resnext50_32x4d",
+    "shufflenet_v2_x0_5",
+    "shufflenet_v2_x1_0",
+    "shufflenet_v2_x1_5",
+    "shufflenet_v2_x2_0",
+    "swin_b",
+    "swin_s",
+    "swin_t",
+    "swin_v2_b",
+    "swin_v2_s",
+    "swin_v2_t",
+    "vgg11",
+    "vgg11_bn",
+    "vgg13",
+    "vgg13_bn",
+    "vgg16",
+    "vgg16_bn",
+    "vgg19",
+    "vgg19_bn",
+    "vit_b_16",
+    "vit_b_32",
+    "vit_h_14",
+    "vit_l_16",
+    "vit_l_32",
+    "wide_resnet101_2",
+    "wide_resnet50_2",
+)
+UNSUITED_BACKBONES = ("googlenet", "inception_v3", "squeezenet1_0", "squeezenet1_1")
 
 DATA_DIR_DATASETS = tuple(p.name for p in DATASETS if p.facts["data_dir"])
 REGRESSION_DATASETS = tuple(p.name for p in DATASETS if "regression" in p.facts["tasks"])
 TASKS = ("classification", "regression")
+KINDS = {"image": "grey images", "rgb": "colour images", "table": "a table"}
 
 
 def check_combination(answers: dict[str, Any]) -> str | None:
@@ -112,8 +215,8 @@ def check_combination(answers: dict[str, Any]) -> str | None:
     if kind not in model.facts["inputs"]:
         fitting = ", ".join(m.name for m in MODELS if kind in m.facts["inputs"])
         return (
-            f"model '{model.name}' needs {' or '.join(model.facts['inputs'])} data but dataset "
-            f"'{dataset.name}' is a {kind}; models for it: {fitting}"
+            f"model '{model.name}' needs {' or '.join(KINDS[k] for k in model.facts['inputs'])} "
+            f"but dataset '{dataset.name}' has {KINDS[kind]}; models for it: {fitting}"
         )
     return None
 

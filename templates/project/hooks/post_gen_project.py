@@ -9,9 +9,14 @@ PACKAGE = Path("{{ cookiecutter.__package_name }}")
 PRESETS = json.loads({{ cookiecutter._presets | tojson | tojson }})
 CHOSEN = {"dataset": "{{ cookiecutter.dataset }}", "model": "{{ cookiecutter.model }}"}
 
-listed = {f for kind in PRESETS.values() for preset in kind.values() for f in preset["files"]}
-kept = {f for kind, name in CHOSEN.items() for f in PRESETS[kind][name]["files"]}
-unused = [PACKAGE / f for f in sorted(listed - kept)]
+
+def paths(preset: dict) -> set[Path]:
+    return {PACKAGE / f for f in preset["files"]} | {Path("tests") / f for f in preset["tests"]}
+
+
+listed = {p for kind in PRESETS.values() for preset in kind.values() for p in paths(preset)}
+kept = {p for kind, name in CHOSEN.items() for p in paths(PRESETS[kind][name])}
+unused = sorted(listed - kept)
 if not {{ cookiecutter.tensorboard }}:
     unused.append(PACKAGE / "logger" / "tensorboard.py")
 if not {{ cookiecutter.github_actions }}:

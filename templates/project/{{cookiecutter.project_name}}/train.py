@@ -40,6 +40,7 @@ from {{ cookiecutter.__package_name }}.utils import (
     CheckpointError,
     distributed,
     load_checkpoint,
+    load_weights,
     seed_everything,
 )
 from {{ cookiecutter.__package_name }}.utils.distributed import init_distributed
@@ -116,7 +117,7 @@ def fill_model_sizes(config: ConfigParser, loader: BaseDataLoader) -> None:
 def train(args: argparse.Namespace) -> None:
     """Build everything from the config (or checkpoint) and train."""
     checkpoint = load_checkpoint(args.resume, for_resume=True) if args.resume else None
-    weights = load_checkpoint(args.finetune) if args.finetune else None
+    weights = load_weights(args.finetune) if args.finetune else None
     # The whole config is checked before anything is built or written.
     config_dict = load_yaml(args.config) if args.config else validate(checkpoint["config"])
     config = ConfigParser(apply_overrides(config_dict, overrides(args)))

@@ -9,12 +9,22 @@ import {{ cookiecutter.__package_name }}.data_loader as module_data
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
 # Smaller versions of the models, for fast tests (whichever model config.yaml names).
-SMALL_MODEL = {"width": "8", "hidden": "[32]"}
-small_model = [
+SMALL_MODEL = {"width": "8", "hidden": "[32]", "backbone_lr_scale": "0.5"}
+SMALL_DATA = {"image_size": "32"}  # image folders: small images
+# A different model config (the same kind of model), for the architecture-change tests.
+OTHER_MODEL = {"width": "4", "hidden": "[16]", "backbone_lr_scale": "0.25"}
+other_model = [
     arg
-    for key, value in SMALL_MODEL.items()
+    for key, value in OTHER_MODEL.items()
     if key in CONFIG["arch"]["args"]
     for arg in ("--set", f"arch.args.{key}={value}")
+]
+small_model = [
+    arg
+    for section, small in (("arch", SMALL_MODEL), ("data_loader", SMALL_DATA))
+    for key, value in small.items()
+    if key in CONFIG[section]["args"]
+    for arg in ("--set", f"{section}.args.{key}={value}")
 ]
 
 

@@ -117,7 +117,6 @@ def test_bad_config_values_are_one_line_errors_before_any_file(tiny_args, capsys
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
-        ("arch.args.dropout=1.5", "arch.args.dropout must be in [0, 1), got 1.5"),
         ("data_loader.args.batch_size=0", "batch_size should be a positive integer"),
         ("data_loader.args.val_fraction=1.5", "val_fraction must be in [0, 1), got 1.5"),
         ("data_loader.args.val_fraction=-0.1", "val_fraction must be in [0, 1), got -0.1"),
@@ -146,7 +145,7 @@ def test_lr_sets_the_peak_of_the_default_one_cycle_schedule(tiny_args):
     for lr in (0.003, 0.5):
         run = train_ok([*tiny_args, "--epochs", "1", "--lr", str(lr)])
         groups = load_checkpoint(run / "latest.pt")["optimizer"]["param_groups"]
-        assert groups[0]["max_lr"] == lr
+        assert groups[-1]["max_lr"] == lr  # (a pretrained backbone: its group has less)
         with open(run / "metrics.csv", newline="") as f:
             first_losses.append(next(csv.DictReader(f))["loss"])
     assert first_losses[0] != first_losses[1]  # different losses: the schedule follows --lr

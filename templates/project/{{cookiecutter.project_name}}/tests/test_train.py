@@ -182,12 +182,13 @@ def test_signal_saves_and_prints_how_to_resume(tiny_args, signum):
     assert load_checkpoint(stopped / "latest.pt")["epoch"] == 40
 
 
-def test_early_stop_ends_the_run_when_the_monitor_stalls(tiny_args, capsys):
-    # The training loss falls every epoch here, so "max loss" never improves after epoch 1.
-    stall = ["--set", "trainer.monitor=max loss", "--set", "trainer.early_stop=2"]
+def test_early_stop_ends_the_run_when_the_monitor_stalls(tiny_args, capsys, monkeypatch):
+    # A validation loss that never improves after epoch 1 (whatever the model learns).
+    monkeypatch.setattr(Trainer, "_valid_epoch", lambda self: {"val_loss": 1.0})
+    stall = ["--set", "trainer.monitor=min val_loss", "--set", "trainer.early_stop=2"]
     run = train_ok([*tiny_args, *stall])
     assert len(losses(run)) == 3
-    assert "loss did not improve for 2 epochs: stopping early" in capsys.readouterr().err
+    assert "val_loss did not improve for 2 epochs: stopping early" in capsys.readouterr().err
     assert load_checkpoint(run / "model_best.pt")["epoch"] == 1
 
 
@@ -301,7 +302,9 @@ def test_resume_with_more_epochs(tiny_args, capsys):
 
 def test_changed_architecture_needs_finetune(tiny_args, capsys):
     run = train_ok([*tiny_args, "--epochs", "1"])
-    wider = ["--set", "arch.args.dropout=0.2"]
+    from conftest import other_model
+
+    wider = other_model
     code = train.main([*tiny_args, *wider, "-r", str(run / "latest.pt")])
     assert code == 1 and "--finetune" in capsys.readouterr().err
     tuned = train_ok([*tiny_args, *wider, "--epochs", "1", "--finetune", str(run / "latest.pt")])

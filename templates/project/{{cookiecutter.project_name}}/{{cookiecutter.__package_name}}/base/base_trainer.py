@@ -101,6 +101,8 @@ class BaseTrainer:
         log: dict[str, float] = {}
         with self._stop_on_signals(), contextlib.closing(self.writer):
             for epoch in range(self.start_epoch, self.epochs + 1):
+                if hasattr(self.model, "before_epoch"):  # e.g. unfreezing a backbone
+                    self.model.before_epoch(epoch)
                 log = self._train_epoch(epoch)
                 self.start_batch = 0
                 if distributed.is_main():
@@ -215,7 +217,15 @@ class BaseTrainer:
     def load_weights(self, state: dict[str, Any]) -> None:
         """Fine-tuning: copy the tensors whose names and shapes match; train from epoch 1."""
         own = self.model.state_dict()
-        matching = {k: v for k, v in state["model"].items() if k in own and own[k].shape == v.shape}
+        # A plain state_dict saved from the network a model wraps (e.g. `net` inside it)
+        # matches with the wrapper's prefix.
+        prefixes = ("", *{k.split(".", 1)[0] + "." for k in own if "." in k})
+        matching = {
+            prefix + k: v
+            for prefix in prefixes
+            for k, v in state["model"].items()
+            if own.get(prefix + k) is not None and own[prefix + k].shape == v.shape
+        }
         if not matching:
             raise CheckpointError("no weights in the checkpoint match this model")
         self.model.load_state_dict(matching, strict=False)

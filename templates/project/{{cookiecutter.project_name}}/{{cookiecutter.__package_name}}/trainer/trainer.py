@@ -37,11 +37,16 @@ def use_channels_last(setting: bool | str, model: torch.nn.Module, device: torch
 def build_optimizer(
     config: ConfigParser, model: torch.nn.Module, device: torch.device
 ) -> torch.optim.Optimizer:
-    """`config["optimizer"]` over the trainable parameters; the fused kernel on CUDA."""
-    params = [p for p in model.parameters() if p.requires_grad]
+    """`config["optimizer"]` over every parameter (frozen ones have no gradient and are
+    skipped until released), in the model's own groups if it has them (e.g. a smaller
+    learning rate for a pretrained backbone); the fused kernel on CUDA."""
     opt_class = getattr(torch.optim, config["optimizer"]["type"], None)
     extra: dict[str, Any] = {}
     user_args = config["optimizer"].get("args") or {}
+    params: Any = list(model.parameters())
+    if hasattr(model, "parameter_groups") and opt_class is not None:
+        lr = user_args.get("lr", inspect.signature(opt_class).parameters["lr"].default)
+        params = model.parameter_groups(lr)
     if (
         device.type == "cuda"
         and opt_class is not None
@@ -105,6 +110,11 @@ class Trainer(BaseTrainer):
             self.eval_model = torch.compile(model, mode=mode)
         self.train_model = self.eval_model
         if distributed.world_size() > 1:  # under torchrun; compiled first, then wrapped
+            if getattr(model, "unfreeze_at_epoch", None):
+                raise ValueError(
+                    "arch.args.unfreeze_at_epoch: DDP fixes the trained parameters when it "
+                    "starts, so unfreeze within one run only without torchrun"
+                )
             device_ids = [device.index] if device.type == "cuda" else None
             self.train_model = DistributedDataParallel(self.eval_model, device_ids=device_ids)
 
@@ -196,7 +206,7 @@ class Trainer(BaseTrainer):
         epoch_time = time.perf_counter() - epoch_start
         if self.valid_data_loader is not None:
             log.update(self._valid_epoch())
-        log["lr"] = float(self.optimizer.param_groups[0]["lr"])
+        log["lr"] = max(float(g["lr"]) for g in self.optimizer.param_groups)  # the head's
         log["epoch_time"] = epoch_time
         log["data_wait"] = data_time / epoch_time
         return log

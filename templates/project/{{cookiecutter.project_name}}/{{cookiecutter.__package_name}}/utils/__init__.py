@@ -1,5 +1,11 @@
 from . import distributed
-from .checkpoint import CheckpointError, link_checkpoint, load_checkpoint, save_checkpoint
+from .checkpoint import (
+    CheckpointError,
+    link_checkpoint,
+    load_checkpoint,
+    load_weights,
+    save_checkpoint,
+)
 from .device import autocast_dtype, select_device
 from .rng import get_rng_state, seed_everything, set_rng_state
 from .tracker import MetricTracker
@@ -12,6 +18,7 @@ __all__ = [
     "get_rng_state",
     "link_checkpoint",
     "load_checkpoint",
+    "load_weights",
     "save_checkpoint",
     "seed_everything",
     "select_device",

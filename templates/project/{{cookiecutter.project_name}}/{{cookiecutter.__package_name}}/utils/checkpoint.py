@@ -159,3 +159,21 @@ def load_checkpoint(
         if checksum(state) == expected:
             return state
     raise CheckpointError(f"checkpoint '{path}' is damaged: its contents do not match its checksum")
+
+
+def load_weights(path: Path | str) -> dict[str, Any]:
+    """Weights to fine-tune from: a checkpoint of this project, or a plain state_dict file
+    (a published .pth file, `torch.save(model.state_dict(), ...)`), as
+    {"model": state_dict}. Read with `weights_only=True` either way."""
+    try:
+        return load_checkpoint(path)
+    except CheckpointError as exc:
+        if "is not a checkpoint written by" not in str(exc):
+            raise
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    for key in ("model", "state_dict"):
+        if isinstance(state, dict) and isinstance(state.get(key), dict):
+            state = state[key]
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise CheckpointError(f"'{path}' holds neither a checkpoint nor a state_dict of tensors")
+    return {"model": state}

@@ -1,0 +1,138 @@
+"""Your images, one folder per class: `data_dir/<class>/*.png`, split by fractions, or
+`data_dir/train/<class>/...` with optional `val/` and `test/` beside it.
+
+Training images are augmented (random resized crop, horizontal flip) when `augment` is on;
+every image is resized to `image_size` and normalized with `mean`/`std` (ImageNet's by
+default, which is what pretrained torchvision backbones expect).
+"""
+
+import random
+from pathlib import Path
+from typing import Literal
+
+import torch
+from PIL import Image
+from torch.utils.data import Dataset
+from torchvision.transforms import v2
+
+from ..base import BaseDataLoader, three_way_split
+from .image_files import IMAGE_SUFFIXES, ImageInputs, image_preprocessing
+
+Split = Literal["train", "val", "test"]
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+
+
+class ImageFolderDataset(Dataset):
+    """A Dataset is three methods. `__init__` finds every (image path, class index) pair
+    once; `__len__` says how many there are; `__getitem__(i)` opens image i only when the
+    DataLoader asks for it (so a large folder never has to fit in memory) and transforms it."""
+
+    def __init__(self, samples: list[tuple[Path, int]], transform: v2.Transform) -> None:
+        self.samples = samples
+        self.transform = transform
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+        path, label = self.samples[i]
+        with Image.open(path) as image:
+            return self.transform(image.convert("RGB")), label
+
+
+def list_classes(root: Path) -> list[str]:
+    classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not classes:
+        raise ValueError(f"{root}: no class folders (expected {root}/<class>/<image files>)")
+    return classes
+
+
+def list_samples(root: Path, classes: list[str]) -> list[tuple[Path, int]]:
+    samples = [
+        (path, index)
+        for index, name in enumerate(classes)
+        if (root / name).is_dir()
+        for path in sorted((root / name).rglob("*"))
+        if path.suffix.lower() in IMAGE_SUFFIXES
+    ]
+    if not samples:
+        raise ValueError(f"{root}: no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    return samples
+
+
+class ImageFolderDataLoader(ImageInputs, BaseDataLoader):
+    def __init__(
+        self,
+        data_dir: str = "data/",
+        split: Split = "train",
+        image_size: int = 64,
+        augment: bool = True,
+        mean: tuple[float, float, float] = IMAGENET_MEAN,
+        std: tuple[float, float, float] = IMAGENET_STD,
+        batch_size: int = 32,
+        val_fraction: float = 0.1,
+        test_fraction: float = 0.2,
+        split_seed: int = 0,
+        num_workers: int = 2,
+        seed: int = 0,
+        pin_memory: bool = False,
+        limit: int | None = None,
+    ) -> None:
+        root = Path(data_dir)
+        if not root.is_dir():
+            raise ValueError(f"image folder {str(root)!r} not found: put <class>/<images> there")
+        if (root / "train").is_dir():  # separate folders; missing val/ or test/: cut from train
+            classes = list_classes(root / "train")
+            own = root / split
+            if own.is_dir():
+                samples = list_samples(own, classes)
+            else:
+                train = list_samples(root / "train", classes)
+                fractions = (val_fraction, test_fraction) if split != "train" else (0.0, 0.0)
+                samples = [
+                    train[i] for i in three_way_split(len(train), *fractions, split_seed)[split]
+                ]
+        else:
+            classes = list_classes(root)
+            every = list_samples(root, classes)
+            indices = three_way_split(len(every), val_fraction, test_fraction, split_seed)[split]
+            samples = [every[i] for i in indices]
+        # Augmentation draws from torch's RNG: in the main process (num_workers: 0) it is part
+        # of the checkpointed state; in workers it follows each worker's seed.
+        resize = (
+            [
+                v2.RandomResizedCrop(image_size, scale=(0.6, 1.0), antialias=True),
+                v2.RandomHorizontalFlip(),
+            ]
+            if augment and split == "train"
+            else [v2.Resize((image_size, image_size), antialias=True)]
+        )
+        transform = v2.Compose(
+            [v2.ToImage(), *resize, v2.ToDtype(torch.float32, scale=True), v2.Normalize(mean, std)]
+        )
+        dataset = ImageFolderDataset(samples[:limit], transform)
+        super().__init__(
+            dataset,
+            batch_size=batch_size,
+            shuffle=split == "train",
+            num_workers=num_workers,
+            seed=seed,
+            pin_memory=pin_memory,
+            output_names=classes,
+            preprocessing=image_preprocessing(channels=3, size=image_size, mean=mean, std=std),
+        )
+
+
+def write_sample(data_dir: Path, per_class: int = 40, size: int = 32) -> None:
+    """A small learnable image folder: three classes (a red, green or blue square on noise)."""
+    rng = random.Random(0)
+    for k, name in enumerate(["red", "green", "blue"]):
+        folder = Path(data_dir) / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            pixels = bytearray(rng.randrange(60) for _ in range(size * size * 3))
+            x, y = rng.randrange(size // 2), rng.randrange(size // 2)
+            for row in range(y, y + size // 2):
+                for col in range(x, x + size // 2):
+                    pixels[(row * size + col) * 3 + k] = 255
+            Image.frombytes("RGB", (size, size), bytes(pixels)).save(folder / f"{i}.png")
