@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
+from conftest import CONFIG
 
 import test as evaluate_script
 import train
@@ -24,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 BATCHES = 96 // 16  # tiny_args: 96 samples, batches of 16
+CLASSIFICATION = CONFIG["data_loader"]["args"].get("task", "classification") == "classification"
+SAMPLER = "weighted" if CLASSIFICATION else "random"  # (weighting needs classes)
 EXPLODE = ["--set", "lr_scheduler=null", "--set", "optimizer.args.lr=.inf"]  # loss turns NaN
 
 
@@ -107,6 +110,8 @@ def test_train_writes_run_folder_and_test_evaluates(tiny_args, capsys):
         ],
         ["--set", "lr_scheduler={type: ReduceLROnPlateau, args: {patience: 0, factor: 0.5}}"],
         ["--set", "lr_scheduler={type: StepLR, interval: epoch, args: {step_size: 1, gamma: 0.5}}"],
+        # Class-balanced sampling, loaded by two worker processes: both follow saved generators.
+        ["--set", f"data_loader.args.sampler={SAMPLER}", "--set", "data_loader.args.num_workers=2"],
     ],
     ids=[
         "defaults",
@@ -117,6 +122,7 @@ def test_train_writes_run_folder_and_test_evaluates(tiny_args, capsys):
         "warmup-cosine",
         "plateau",
         "step-lr",
+        "sampler-workers",
     ],
 )
 def test_resume_after_epoch_is_bit_exact(tiny_args, extra):
@@ -403,3 +409,18 @@ def test_run_folders_do_not_collide(tmp_path):
     dirs = {make_run_dir(tmp_path, "same") for _ in range(3)}
     assert len(dirs) == 3
     assert os.path.commonpath(dirs) == str(tmp_path / "same")
+
+
+def test_weighted_sampler_draws_every_class_equally_often():
+    from {{ cookiecutter.__package_name }}.base.base_data_loader import (
+        ShardSampler,
+        class_balancing_weights,
+    )
+
+    targets = [0] * 900 + [1] * 90 + [2] * 10  # imbalanced 90 : 9 : 1
+    weights = class_balancing_weights(targets)
+    generator = torch.Generator().manual_seed(0)
+    sampler = ShardSampler(len(targets), True, generator, pad=True, weights=weights)
+    drawn = torch.bincount(torch.tensor([targets[i] for _ in range(20) for i in sampler]))
+    shares = drawn.double() / drawn.sum()
+    assert torch.allclose(shares, torch.full((3,), 1 / 3, dtype=torch.float64), atol=0.02)

@@ -2,7 +2,7 @@
 
 import random
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -61,13 +61,22 @@ class ShardSampler(Sampler[int]):
     each sample is counted exactly once.
     """
 
-    def __init__(self, n: int, shuffle: bool, generator: torch.Generator, pad: bool) -> None:
-        self.n, self.shuffle, self.generator = n, shuffle, generator
+    def __init__(
+        self,
+        n: int,
+        shuffle: bool,
+        generator: torch.Generator,
+        pad: bool,
+        weights: torch.Tensor | None = None,
+    ) -> None:
+        self.n, self.shuffle, self.generator, self.weights = n, shuffle, generator, weights
         self.rank, self.world_size = distributed.rank(), distributed.world_size()
         self.total = -(-n // self.world_size) * self.world_size if pad else n
 
     def __iter__(self) -> Iterator[int]:
-        if self.shuffle:
+        if self.shuffle and self.weights is not None:  # n draws, with replacement, by weight
+            order = torch.multinomial(self.weights, self.n, True, generator=self.generator).tolist()
+        elif self.shuffle:
             order = torch.randperm(self.n, generator=self.generator).tolist()
         else:
             order = list(range(self.n))
@@ -79,10 +88,24 @@ class ShardSampler(Sampler[int]):
         return len(range(self.rank, self.total, self.world_size))
 
 
+def class_balancing_weights(targets: Sequence[int]) -> torch.Tensor:
+    """Per-sample weights 1 / (count of its class): every class is drawn equally often."""
+    labels = torch.as_tensor(list(targets), dtype=torch.long)
+    counts = torch.bincount(labels).double()
+    return 1.0 / counts[labels]
+
+
 class BaseDataLoader(DataLoader):
     """DataLoader with its own generators: the shuffle order and worker seeds follow `seed`
     and can be saved and restored (`rng_state` / `set_rng_state`). Under torchrun each
-    process loads its own shard (`ShardSampler`)."""
+    process loads its own shard (`ShardSampler`).
+
+    Options from `data_loader.args` (after the dataset's own arguments): `sampler` (random,
+    or weighted: classes drawn equally often, for imbalanced data), `drop_last`,
+    `persistent_workers`, `prefetch_factor`, `collate_fn` (a name in torch.utils.data).
+    """
+
+    OPTIONS = ("sampler", "drop_last", "persistent_workers", "prefetch_factor", "collate_fn")
 
     def __init__(
         self,
@@ -92,10 +115,11 @@ class BaseDataLoader(DataLoader):
         num_workers: int = 0,
         seed: int = 0,
         pin_memory: bool = False,
-        drop_last: bool = False,
         output_names: list[str] | None = None,
         preprocessing: dict[str, Any] | None = None,
         task: str = "classification",
+        targets: Sequence[int] | None = None,
+        **options: Any,
     ) -> None:
         # What the model's outputs mean: the class names (classification) or the target
         # names (regression); and what was learned from the training split to prepare inputs
@@ -104,17 +128,42 @@ class BaseDataLoader(DataLoader):
         self.preprocessing = dict(preprocessing or {})
         self.task = task  # classification or regression
         self.input_shape = tuple(dataset[0][0].shape)  # type: ignore[index]
+        unknown = sorted(set(options) - set(self.OPTIONS))
+        if unknown:
+            raise ValueError(
+                f"data_loader.args: unknown option(s) {', '.join(unknown)}; the loader also "
+                f"takes {', '.join(self.OPTIONS)}"
+            )
+        sampler_kind = options.get("sampler", "random")
+        if sampler_kind not in ("random", "weighted"):
+            raise ValueError(
+                f"data_loader.args.sampler: use random or weighted, not {sampler_kind!r}"
+            )
+        weights = None
+        if sampler_kind == "weighted" and shuffle:
+            if targets is None or task != "classification":
+                raise ValueError("data_loader.args.sampler: weighted needs class labels")
+            weights = class_balancing_weights(targets)
+        collate_name = options.get("collate_fn")
+        collate_fn = getattr(torch.utils.data, collate_name, None) if collate_name else None
+        if collate_name and not callable(collate_fn):
+            raise ValueError(
+                f"data_loader.args.collate_fn: {collate_name!r} not in torch.utils.data"
+            )
         self.sampler_generator = torch.Generator().manual_seed(seed)
         size = len(dataset)  # type: ignore[arg-type]
-        sampler = ShardSampler(size, shuffle, self.sampler_generator, pad=shuffle)
+        sampler = ShardSampler(size, shuffle, self.sampler_generator, pad=shuffle, weights=weights)
+        workers = num_workers > 0
         super().__init__(
             dataset,
             batch_size=batch_size,
             sampler=sampler,
             num_workers=num_workers,
             pin_memory=pin_memory,
-            drop_last=drop_last,
-            persistent_workers=num_workers > 0,
+            drop_last=bool(options.get("drop_last", False)),
+            persistent_workers=workers and bool(options.get("persistent_workers", True)),
+            prefetch_factor=options.get("prefetch_factor") if workers else None,
+            collate_fn=collate_fn,
             worker_init_fn=seed_worker,
             # Worker base seeds come from here (per process), not from the global torch RNG.
             generator=torch.Generator().manual_seed(seed + 1 + distributed.rank()),

@@ -142,6 +142,7 @@ class CsvDataLoader(BaseDataLoader):
         seed: int = 0,
         pin_memory: bool = False,
         limit: int | None = None,
+        **options: Any,  # sampler, drop_last, ...: see BaseDataLoader
     ) -> None:
         if task not in ("classification", "regression"):
             raise ValueError(
@@ -172,6 +173,8 @@ class CsvDataLoader(BaseDataLoader):
             output_names=prep["classes"],
             preprocessing=prep,
             task=task,
+            targets=dataset.targets.tolist() if task == "classification" else None,
+            **options,
         )
 
 

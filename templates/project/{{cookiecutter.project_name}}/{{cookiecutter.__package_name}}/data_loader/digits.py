@@ -1,6 +1,6 @@
 """scikit-learn's bundled 8x8 handwritten digits: 1,797 images, no download needed."""
 
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from sklearn.datasets import load_digits
@@ -36,6 +36,7 @@ class DigitsDataLoader(ImageInputs, BaseDataLoader):
         seed: int = 0,
         pin_memory: bool = False,
         limit: int | None = None,
+        **options: Any,  # sampler, drop_last, ...: see BaseDataLoader
     ) -> None:
         dataset = digits_split(split, val_fraction, test_fraction, split_seed)
         if limit is not None:  # a small slice, for smoke tests
@@ -49,4 +50,6 @@ class DigitsDataLoader(ImageInputs, BaseDataLoader):
             pin_memory=pin_memory,
             output_names=[str(digit) for digit in range(10)],
             preprocessing=image_preprocessing(channels=1, size=8, mean=(0.0,), std=(1.0,)),
+            targets=dataset.tensors[1].tolist(),
+            **options,
         )

@@ -8,7 +8,7 @@ default, which is what pretrained torchvision backbones expect).
 
 import random
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from PIL import Image
@@ -77,6 +77,7 @@ class ImageFolderDataLoader(ImageInputs, BaseDataLoader):
         seed: int = 0,
         pin_memory: bool = False,
         limit: int | None = None,
+        **options: Any,  # sampler, drop_last, ...: see BaseDataLoader
     ) -> None:
         root = Path(data_dir)
         if not root.is_dir():
@@ -120,6 +121,8 @@ class ImageFolderDataLoader(ImageInputs, BaseDataLoader):
             pin_memory=pin_memory,
             output_names=classes,
             preprocessing=image_preprocessing(channels=3, size=image_size, mean=mean, std=std),
+            targets=[label for _, label in dataset.samples],
+            **options,
         )
 
 

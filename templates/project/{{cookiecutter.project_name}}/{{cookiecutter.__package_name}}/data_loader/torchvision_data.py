@@ -1,7 +1,7 @@
 """Image datasets that torchvision reads from `data_dir` (downloading them once if allowed)."""
 
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import torch
@@ -36,6 +36,7 @@ class TorchvisionDataLoader(ImageInputs, BaseDataLoader):
         seed: int = 0,
         pin_memory: bool = False,
         limit: int | None = None,
+        **options: Any,  # sampler, drop_last, ...: see BaseDataLoader
     ) -> None:
         check_fractions(val_fraction=val_fraction)
         # PIL image -> float tensor in [0, 1] -> standardized with the dataset's statistics.
@@ -70,6 +71,8 @@ class TorchvisionDataLoader(ImageInputs, BaseDataLoader):
             preprocessing=image_preprocessing(
                 channels=self.channels, size=self.size, mean=self.mean, std=self.std
             ),
+            targets=full.targets[torch.as_tensor(dataset.indices)].tolist(),  # type: ignore[attr-defined]
+            **options,
         )
 
 
