@@ -238,3 +238,29 @@ def test_every_example_trains_and_evaluates(tmp_path, example, requires_torch):
         assert metrics["r2"] > 0.5, metrics  # 0: no better than predicting the mean
     else:
         assert metrics["accuracy"] > 0.5, metrics  # ten classes: chance is 0.1
+
+
+# One project per dataset (and the backbone model): each runs its own test suite, which trains
+# on data it makes, stops mid-epoch and resumes bit-exactly, evaluates and predicts.
+REPRESENTATIVES = [
+    ("mnist", ["--set", "dataset=mnist", "--set", "model=mlp"], []),
+    ("fashion", ["--set", "dataset=fashion_mnist"], []),
+    ("folder", ["--set", "dataset=image_folder"], []),
+    ("table-cls", ["--set", "dataset=csv", "--set", "model=mlp"], []),
+    ("table-reg", ["--set", "dataset=csv", "--set", "model=mlp", "--set", "task=regression"], []),
+    (
+        "backbone",
+        ["--set", "dataset=image_folder", "--set", "model=backbone"],
+        ["tests/test_backbone.py", "tests/test_predict.py"],
+    ),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "sets", "tests"), REPRESENTATIVES, ids=[r[0] for r in REPRESENTATIVES]
+)
+def test_each_dataset_project_passes_its_own_tests(tmp_path, name, sets, tests, requires_torch):
+    result = CliRunner().invoke(cli.app, ["new", name, "-o", str(tmp_path), "--no-input", *sets])
+    assert result.exit_code == 0, result.output
+    run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests, cwd=tmp_path / name)
