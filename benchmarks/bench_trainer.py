@@ -84,7 +84,7 @@ class Job:
 
     def loaders(self):
         cfg = self.parser.ConfigParser(self.config_dict)
-        args = {"seed": 0, "pin_memory": self.device.type == "cuda"}
+        args = {"seed": 0}
         return (
             cfg.init_obj("data_loader", self.pkg["data_loader"], split="train", **args),
             cfg.init_obj("data_loader", self.pkg["data_loader"], split="val", **args),

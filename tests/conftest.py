@@ -51,3 +51,13 @@ def tree(root: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
+
+
+def tree_as_rendered(root: Path) -> dict[str, bytes]:
+    """`tree`, less the template digest that ptgen (not the template) adds to .ptgen.yaml."""
+    files = tree(root)
+    state = files[".ptgen.yaml"].decode().splitlines(keepends=True)
+    files[".ptgen.yaml"] = "".join(
+        line for line in state if not line.startswith("template_digest:")
+    ).encode()
+    return files

@@ -7,8 +7,9 @@ import yaml
 from typer.testing import CliRunner
 
 import ptgen
-from ptgen import cli
+from ptgen import __version__, cli
 from ptgen.options import SCHEMA
+from ptgen.render import template_digest, template_dir
 
 from .conftest import tree
 
@@ -35,7 +36,10 @@ def test_options_lists_every_option_with_type_default_allowed_and_help():
         assert f"{option.name}  ({option.kind}, default: " in result.stdout
         assert option.help in result.stdout
         assert option.allowed() in result.stdout
-    assert "applies when: dataset is mnist or fashion_mnist or image_folder or csv" in result.stdout
+    assert (
+        "applies when: dataset is mnist or fashion_mnist or cifar10 or image_folder or csv"
+        in result.stdout
+    )
 
 
 def test_new_prints_only_the_path_on_stdout(tmp_path: Path):
@@ -61,6 +65,8 @@ def test_prompts_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     result = invoke("new", "demo", "-o", str(tmp_path), input=answers)
     assert result.exit_code == 0, result.output
     recorded = yaml.safe_load((tmp_path / "demo" / ".ptgen.yaml").read_text())
+    assert recorded.pop("ptgen_version") == __version__
+    assert recorded.pop("template_digest") == template_digest(template_dir())
     assert recorded == {
         "project_name": "demo",
         "description": "My thing",

@@ -213,6 +213,7 @@ def test_every_example_trains_and_evaluates(tmp_path, example, requires_torch):
     project, runs, data = tmp_path / "ex", tmp_path / "runs", tmp_path / "data"
     sets = {"trainer.save_dir": runs, "data_loader.args.num_workers": 0}
     sets |= {"data_loader.args.batch_size": 16}  # enough steps on the small sample data
+    sets |= {"data_loader.args.drop_last": "true"}  # no batch of one sample for BatchNorm
     config = (project / "config.yaml").read_text()
     if "data_dir:" in config:
         loader = next(
@@ -228,6 +229,8 @@ def test_every_example_trains_and_evaluates(tmp_path, example, requires_torch):
             sets["data_loader.args.download"] = "false"
         if "image_size:" in config:
             sets["data_loader.args.image_size"] = 32  # a CPU-sized run of a 224-pixel setup
+        if "resize_size:" in config:
+            sets["data_loader.args.resize_size"] = 36
     args = [a for k, v in sets.items() for a in ("--set", f"{k}={v}")]
     run(sys.executable, "train.py", "-c", "config.yaml", "--epochs", "5", *args, cwd=project)
     (run_dir,) = runs.glob("*/*")
@@ -245,6 +248,7 @@ def test_every_example_trains_and_evaluates(tmp_path, example, requires_torch):
 REPRESENTATIVES = [
     ("mnist", ["--set", "dataset=mnist", "--set", "model=mlp"], []),
     ("fashion", ["--set", "dataset=fashion_mnist"], []),
+    ("cifar10", ["--set", "dataset=cifar10"], []),
     ("folder", ["--set", "dataset=image_folder"], []),
     ("table-cls", ["--set", "dataset=csv", "--set", "model=mlp"], []),
     ("table-reg", ["--set", "dataset=csv", "--set", "model=mlp", "--set", "task=regression"], []),

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from ptgen import cli, render
 from ptgen.errors import PtgenError
 from ptgen.options import check_project_name, load_options_file, resolve
+from ptgen.render import template_digest, template_dir
 
 from .conftest import REPO, TEMPLATE, tree
 
@@ -57,7 +58,13 @@ def test_jinja_in_values_is_literal_in_ptgen_and_plain_cookiecutter(tmp_path):
         assert meta["authors"] == [{"name": "{{ 6*7 }}"}]
         answers = yaml.safe_load((project / ".ptgen.yaml").read_text(encoding="utf-8"))
         assert answers["description"] == description
-    assert tree(tmp_path / "a" / "q") == tree(tmp_path / "b" / "q")
+    # The same files; ptgen also records the digest of the template it rendered.
+    made_by_ptgen, made_by_cookiecutter = tree(tmp_path / "a" / "q"), tree(tmp_path / "b" / "q")
+    state = made_by_ptgen.pop(".ptgen.yaml").decode()
+    assert state == made_by_cookiecutter.pop(".ptgen.yaml").decode() + (
+        f'template_digest: "{template_digest(template_dir())}"\n'
+    )
+    assert made_by_ptgen == made_by_cookiecutter
 
 
 # -- 2. nothing that appears while rendering is replaced ---------------------------------------

@@ -169,3 +169,19 @@ def test_backbone_names_match_torchvision(requires_torch):
     torchvision = pytest.importorskip("torchvision")
     offered = set(torchvision.models.list_models(module=torchvision.models))
     assert set(BACKBONES) == offered - set(UNSUITED_BACKBONES)
+
+
+def test_each_backbone_gets_its_weights_own_preprocessing(requires_torch):
+    """The config a backbone project starts with holds what `weights.transforms()` does."""
+    torchvision = pytest.importorskip("torchvision")
+    table = manifest()["model"]["backbone"]["preprocessing"]
+    assert set(table) == set(BACKBONES)
+    for name, spec in table.items():
+        own = torchvision.models.get_model_weights(name).DEFAULT.transforms()
+        assert spec == {
+            "resize": own.resize_size[0],
+            "crop": own.crop_size[0],
+            "interpolation": own.interpolation.value,
+            "mean": list(own.mean),
+            "std": list(own.std),
+        }, name

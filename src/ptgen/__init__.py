@@ -1,3 +1,3 @@
 """ptgen: generate PyTorch projects in the victoresque/pytorch-template layout."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ptgen import __version__
 from ptgen.errors import PtgenError
 from ptgen.presets import (
     BACKBONES,
@@ -282,7 +283,11 @@ def load_options_file(path: Path) -> dict[str, Any]:
         raise PtgenError(
             f"options file '{path}' must be a mapping of option: value, not {type(data).__name__}"
         )
-    return {str(k): v for k, v in data.items()}
+    # A project's .ptgen.yaml also records which template rendered it: not options.
+    return {str(k): v for k, v in data.items() if str(k) not in RECORD_KEYS}
+
+
+RECORD_KEYS = ("ptgen_version", "template_digest")
 
 
 def parse_sets(pairs: list[str]) -> dict[str, str]:
@@ -363,6 +368,7 @@ def cookiecutter_json() -> dict[str, Any]:
             ]
         else:
             spec[option.name] = option.default
+    spec["_ptgen_version"] = __version__  # recorded in the project's .ptgen.yaml
     spec["__package_name"] = (
         "{{ cookiecutter.project_name|lower|replace('-', '_')|replace('.', '_') }}"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import hashlib
 import os
 import shutil
 import signal
@@ -34,6 +35,18 @@ def template_dir(name: str = TEMPLATE_NAME) -> Path:
 
 
 STAGING_MARK = ".ptgen-staging"  # inside each staging folder: "<host> <pid>"
+STATE_FILE = ".ptgen.yaml"  # in each project: its answers and the template that rendered it
+
+
+def template_digest(template: Path) -> str:
+    """SHA-256 over the template's files (paths and contents; bytecode caches left out)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in template.rglob("*") if p.is_file()):
+        rel = path.relative_to(template).as_posix()
+        if "__pycache__" in rel.split("/") or path.suffix == ".pyc":
+            continue
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return "sha256:" + digest.hexdigest()
 
 
 class Generation:
@@ -43,8 +56,16 @@ class Generation:
     the old tree's removal unfinished).
     """
 
-    def __init__(self, answers: Mapping[str, Any], output_dir: Path, *, force: bool = False):
+    def __init__(
+        self,
+        answers: Mapping[str, Any],
+        output_dir: Path,
+        *,
+        force: bool = False,
+        template: Path | None = None,
+    ):
         self.answers = dict(answers)
+        self.template = template or template_dir()
         self.output_dir = output_dir.absolute()
         self.dest = self.output_dir / self.answers["project_name"]
         self.force = force
@@ -63,6 +84,16 @@ class Generation:
         with tempfile.TemporaryDirectory(prefix="ptgen-dry-run-") as tmp:
             project = self._render(Path(tmp))
             return [p.relative_to(project).as_posix() for p in sorted(project.rglob("*"))]
+
+    def render_files(self) -> dict[str, bytes]:
+        """Render into a throw-away folder; return each file's relative path and content."""
+        with tempfile.TemporaryDirectory(prefix="ptgen-render-") as tmp:
+            project = self._render(Path(tmp))
+            return {
+                p.relative_to(project).as_posix(): p.read_bytes()
+                for p in sorted(project.rglob("*"))
+                if p.is_file()
+            }
 
     def run(self) -> Path:
         self.check_destination()
@@ -110,7 +141,7 @@ class Generation:
         tempfile.tempdir = str(private / "tmp")
         try:
             result = cookiecutter(
-                str(template_dir()),
+                str(self.template),
                 no_input=True,
                 extra_context=cookiecutter_context(self.answers),
                 output_dir=str(out),
@@ -127,6 +158,13 @@ class Generation:
             tempfile.tempdir = saved_tempdir
         project = Path(result)
         self._verify(out, project)
+        # Which template made this project, exactly: `ptgen update` renders it again.
+        state = project / STATE_FILE
+        text = state.read_text(encoding="utf-8") if state.is_file() else ""
+        text += ("" if text.endswith("\n") or not text else "\n") + (
+            f'template_digest: "{template_digest(self.template)}"\n'
+        )
+        state.write_text(text, encoding="utf-8")
         return project
 
     def _verify(self, out: Path, project: Path) -> None:

@@ -42,7 +42,6 @@ def evaluate(
         module_data,
         split="test",
         seed=config["seed"],
-        pin_memory=device.type == "cuda",
         **overrides,
     )
     model = config.init_obj("arch", module_arch)

@@ -114,6 +114,22 @@ def fill_model_sizes(config: ConfigParser, loader: BaseDataLoader) -> None:
             )
 
 
+def check_last_batch(model: torch.nn.Module, loader: BaseDataLoader) -> None:
+    """BatchNorm cannot train on a batch of one sample: say so before the run starts."""
+    samples, size = len(loader.sampler), loader.batch_size or 1  # this process's share
+    norms = (torch.nn.modules.batchnorm._BatchNorm, torch.nn.SyncBatchNorm)
+    if (
+        samples % size == 1
+        and not loader.drop_last
+        and any(isinstance(m, norms) for m in model.modules())
+    ):
+        raise ConfigError(
+            f"the last training batch would hold 1 sample ({samples} samples, batch_size "
+            f"{size}), which BatchNorm cannot train on; set data_loader.args.drop_last: true "
+            "or change batch_size"
+        )
+
+
 def train(args: argparse.Namespace) -> None:
     """Build everything from the config (or checkpoint) and train."""
     checkpoint = load_checkpoint(args.resume, for_resume=True) if args.resume else None
@@ -127,12 +143,13 @@ def train(args: argparse.Namespace) -> None:
     cfg, seed = config["trainer"], config["seed"]
     seed_everything(seed + rank, cfg["deterministic"])  # per process: different dropout masks
 
-    loader_args = {"seed": seed, "pin_memory": device.type == "cuda"}  # same data order
+    loader_args = {"seed": seed}  # the same data order on every process
     data_loader = config.init_obj("data_loader", module_data, split="train", **loader_args)
     valid_data_loader = config.init_obj("data_loader", module_data, split="val", **loader_args)
 
     fill_model_sizes(config, data_loader)
     model = config.init_obj("arch", module_arch)
+    check_last_batch(model, data_loader)
     channels_last = use_channels_last(cfg["channels_last"], model, device)
     memory_format = torch.channels_last if channels_last else torch.preserve_format
     model = model.to(device, memory_format=memory_format)

@@ -5,12 +5,13 @@ import pytest
 import yaml
 
 import {{ cookiecutter.__package_name }}.data_loader as module_data
+from {{ cookiecutter.__package_name }}.base import BaseDataLoader
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
 # Smaller versions of the models, for fast tests (whichever model config.yaml names).
 SMALL_MODEL = {"width": "8", "hidden": "[32]", "backbone_lr_scale": "0.5"}
-SMALL_DATA = {"image_size": "32"}  # image folders: small images
+SMALL_DATA = {"image_size": "32", "resize_size": "36"}  # image datasets: small images
 # A different model config (the same kind of model), for the architecture-change tests.
 OTHER_MODEL = {"width": "4", "hidden": "[16]", "backbone_lr_scale": "0.25"}
 other_model = [
@@ -40,6 +41,17 @@ def data_args(tmp_path: Path) -> list[str]:
     if "download" in CONFIG["data_loader"]["args"]:
         args += ["--set", "data_loader.args.download=false"]
     return args
+
+
+def build_loader(data_args: list[str], split: str, **changes: object) -> BaseDataLoader:
+    """The configured data loader for `split`, on the data of `data_args`, in this process."""
+    args = dict(CONFIG["data_loader"]["args"]) | {"num_workers": 0, "limit": 40}
+    for setting in data_args[1::2]:
+        key, value = setting.removeprefix("data_loader.args.").split("=", 1)
+        args[key] = yaml.safe_load(value)
+    args |= {key: yaml.safe_load(value) for key, value in SMALL_DATA.items() if key in args}
+    loader = getattr(module_data, CONFIG["data_loader"]["type"])
+    return loader(split=split, seed=0, **(args | changes))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
+from conftest import build_loader
 from test_train import EXPLODE, run_dirs, train_ok
 
 import train
+from {{ cookiecutter.__package_name }}.config import ConfigError
 from {{ cookiecutter.__package_name }}.utils import CheckpointError, load_checkpoint
 from {{ cookiecutter.__package_name }}.utils.checkpoint import checksum
 
@@ -114,12 +116,28 @@ def test_bad_config_values_are_one_line_errors_before_any_file(tiny_args, capsys
     assert run_dirs(tiny_args) == []
 
 
+def test_a_last_training_batch_of_one_sample_is_refused_for_batchnorm(data_args):
+    loader = build_loader(data_args, "train", batch_size=13)
+    assert len(loader.sampler) == 40  # 3 batches of 13, then 1
+    with pytest.raises(ConfigError, match="last training batch would hold 1 sample"):
+        train.check_last_batch(torch.nn.BatchNorm1d(4), loader)
+    train.check_last_batch(torch.nn.Linear(4, 2), loader)  # no BatchNorm: fine
+    dropped = build_loader(data_args, "train", batch_size=13, drop_last=True)
+    train.check_last_batch(torch.nn.BatchNorm1d(4), dropped)
+
+
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
         ("data_loader.args.batch_size=0", "batch_size should be a positive integer"),
         ("data_loader.args.val_fraction=1.5", "val_fraction must be in [0, 1), got 1.5"),
         ("data_loader.args.val_fraction=-0.1", "val_fraction must be in [0, 1), got -0.1"),
+        ("data_loader.args.shuffle=sometimes", "shuffle: use true or false, not 'sometimes'"),
+        ("data_loader.args.pin_memory=maybe", "pin_memory: use true, false or auto, not 'maybe'"),
+        ("data_loader.args.drop_last=1", "drop_last: use true or false, not 1"),
+        ("data_loader.args.sampler=lucky", "sampler: use random or weighted, not 'lucky'"),
+        ("data_loader.args.collate_fn=exec", "collate_fn: 'exec' not in torch.utils.data"),
+        ("data_loader.args.colour=red", "unknown option(s) colour"),
     ],
 )
 def test_bad_arguments_are_reported_as_given(tiny_args, capsys, setting, message):

@@ -4,6 +4,9 @@ import csv
 import math
 from pathlib import Path
 
+import pytest
+import torch
+from conftest import build_loader
 from test_train import train_ok
 
 import predict
@@ -48,3 +51,28 @@ def test_predict_writes_one_row_per_input(tiny_args, tmp_path, capsys):
     assert predict.main(args) == 1
     assert "exists" in capsys.readouterr().err
     assert predict.main([*args, "--force"]) == 0
+
+
+def test_new_images_are_prepared_like_the_evaluation_images(data_args, tmp_path):
+    """predict.py's preparation (from the checkpoint's plain numbers) matches the test split's
+    transform: resizing, centre crop and normalization."""
+    loader = build_loader(data_args, "test")
+    dataset = getattr(loader.dataset, "dataset", loader.dataset)  # inside a Subset
+    transform = getattr(dataset, "transform", None)
+    if transform is None or "image" not in loader.preprocessing:
+        pytest.skip("this dataset does not read image files")
+    from PIL import Image
+
+    spec = loader.preprocessing["image"]
+    size, mode = spec["size"], "L" if spec["channels"] == 1 else "RGB"
+    shapes = [(size, size)]
+    if spec["resize"] is not None or getattr(loader, "stored_size", None) != size:
+        shapes += [(size + 9, size + 4), (size + 3, size + 20)]  # resized, then centre-cropped
+    generator = torch.Generator().manual_seed(0)
+    for i, (width, height) in enumerate(shapes):
+        pixels = torch.randint(0, 256, (height, width, len(mode)), generator=generator)
+        image = Image.fromarray(pixels.to(torch.uint8).squeeze(-1).numpy(), mode)
+        image.save(tmp_path / f"{i}.png")
+        prepared = loader.prediction_data([tmp_path / f"{i}.png"], loader.preprocessing)[0][0]
+        assert prepared.shape == (spec["channels"], size, size)
+        torch.testing.assert_close(prepared, transform(image), atol=1e-5, rtol=0)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-from conftest import CONFIG
+from conftest import CONFIG, build_loader
 
 import test as evaluate_script
 import train
@@ -424,3 +424,18 @@ def test_weighted_sampler_draws_every_class_equally_often():
     drawn = torch.bincount(torch.tensor([targets[i] for _ in range(20) for i in sampler]))
     shares = drawn.double() / drawn.sum()
     assert torch.allclose(shares, torch.full((3,), 1 / 3, dtype=torch.float64), atol=0.02)
+
+
+def test_shuffle_and_drop_last_apply_to_training_only(data_args):
+    ordered = build_loader(data_args, "train", shuffle=False, drop_last=True, batch_size=7)
+    assert list(ordered.sampler) == list(range(len(ordered.dataset)))
+    assert len(ordered.dataset) % 7 and len(ordered) == len(ordered.dataset) // 7
+    shuffled = build_loader(data_args, "train", batch_size=7)
+    assert sorted(shuffled.sampler) == list(range(len(shuffled.dataset)))
+    assert list(shuffled.sampler) != list(range(len(shuffled.dataset)))
+    # Evaluation never drops a sample, whatever drop_last says.
+    val = build_loader(data_args, "val", drop_last=True, batch_size=7)
+    assert len(val.dataset) % 7 and sum(len(target) for _, target in val) == len(val.dataset)
+    if CLASSIFICATION:
+        with pytest.raises(ValueError, match="weighted draws at random; shuffle: true"):
+            build_loader(data_args, "train", shuffle=False, sampler="weighted")

@@ -95,26 +95,45 @@ def class_balancing_weights(targets: Sequence[int]) -> torch.Tensor:
     return 1.0 / counts[labels]
 
 
+# The on/off options and their defaults.
+BOOLEAN_OPTIONS = {
+    "shuffle": True,
+    "pin_memory": "auto",
+    "drop_last": False,
+    "persistent_workers": True,
+}
+
+
 class BaseDataLoader(DataLoader):
     """DataLoader with its own generators: the shuffle order and worker seeds follow `seed`
     and can be saved and restored (`rng_state` / `set_rng_state`). Under torchrun each
     process loads its own shard (`ShardSampler`).
 
-    Options from `data_loader.args` (after the dataset's own arguments): `sampler` (random,
-    or weighted: classes drawn equally often, for imbalanced data), `drop_last`,
-    `persistent_workers`, `prefetch_factor`, `collate_fn` (a name in torch.utils.data).
+    `train` marks the training split: shuffled (unless `shuffle: false`) and, under torchrun,
+    padded so every process runs the same number of batches. Options from `data_loader.args`
+    (after the dataset's own arguments): `shuffle`, `sampler` (random, or weighted: classes
+    drawn equally often, for imbalanced data), `pin_memory` (auto: on when CUDA is there),
+    `drop_last`, `persistent_workers`, `prefetch_factor`, `collate_fn` (a name in
+    torch.utils.data).
     """
 
-    OPTIONS = ("sampler", "drop_last", "persistent_workers", "prefetch_factor", "collate_fn")
+    OPTIONS = (
+        "shuffle",
+        "sampler",
+        "pin_memory",
+        "drop_last",
+        "persistent_workers",
+        "prefetch_factor",
+        "collate_fn",
+    )
 
     def __init__(
         self,
         dataset: Dataset,
         batch_size: int,
-        shuffle: bool,
+        train: bool,
         num_workers: int = 0,
         seed: int = 0,
-        pin_memory: bool = False,
         output_names: list[str] | None = None,
         preprocessing: dict[str, Any] | None = None,
         task: str = "classification",
@@ -134,15 +153,28 @@ class BaseDataLoader(DataLoader):
                 f"data_loader.args: unknown option(s) {', '.join(unknown)}; the loader also "
                 f"takes {', '.join(self.OPTIONS)}"
             )
+        flags = {key: options.get(key, default) for key, default in BOOLEAN_OPTIONS.items()}
+        for key, value in flags.items():
+            if not isinstance(value, bool) and not (key == "pin_memory" and value == "auto"):
+                allowed = "true, false or auto" if key == "pin_memory" else "true or false"
+                raise ValueError(f"data_loader.args.{key}: use {allowed}, not {value!r}")
+        shuffle = train and flags["shuffle"]
+        pin_memory = flags["pin_memory"]
+        if pin_memory == "auto":  # page-locked batches copy to a CUDA device asynchronously
+            pin_memory = torch.cuda.is_available()
         sampler_kind = options.get("sampler", "random")
         if sampler_kind not in ("random", "weighted"):
             raise ValueError(
                 f"data_loader.args.sampler: use random or weighted, not {sampler_kind!r}"
             )
         weights = None
-        if sampler_kind == "weighted" and shuffle:
+        if sampler_kind == "weighted" and train:
             if targets is None or task != "classification":
                 raise ValueError("data_loader.args.sampler: weighted needs class labels")
+            if not shuffle:
+                raise ValueError(
+                    "data_loader.args.sampler: weighted draws at random; shuffle: true"
+                )
             weights = class_balancing_weights(targets)
         collate_name = options.get("collate_fn")
         collate_fn = getattr(torch.utils.data, collate_name, None) if collate_name else None
@@ -152,7 +184,7 @@ class BaseDataLoader(DataLoader):
             )
         self.sampler_generator = torch.Generator().manual_seed(seed)
         size = len(dataset)  # type: ignore[arg-type]
-        sampler = ShardSampler(size, shuffle, self.sampler_generator, pad=shuffle, weights=weights)
+        sampler = ShardSampler(size, shuffle, self.sampler_generator, pad=train, weights=weights)
         workers = num_workers > 0
         super().__init__(
             dataset,
@@ -160,8 +192,8 @@ class BaseDataLoader(DataLoader):
             sampler=sampler,
             num_workers=num_workers,
             pin_memory=pin_memory,
-            drop_last=bool(options.get("drop_last", False)),
-            persistent_workers=workers and bool(options.get("persistent_workers", True)),
+            drop_last=train and flags["drop_last"],  # evaluation counts every sample
+            persistent_workers=workers and flags["persistent_workers"],
             prefetch_factor=options.get("prefetch_factor") if workers else None,
             collate_fn=collate_fn,
             worker_init_fn=seed_worker,

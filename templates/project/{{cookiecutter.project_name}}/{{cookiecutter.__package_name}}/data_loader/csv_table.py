@@ -140,9 +140,8 @@ class CsvDataLoader(BaseDataLoader):
         split_seed: int = 0,
         num_workers: int = 0,
         seed: int = 0,
-        pin_memory: bool = False,
         limit: int | None = None,
-        **options: Any,  # sampler, drop_last, ...: see BaseDataLoader
+        **options: Any,  # shuffle, sampler, pin_memory, ...: see BaseDataLoader
     ) -> None:
         if task not in ("classification", "regression"):
             raise ValueError(
@@ -166,10 +165,9 @@ class CsvDataLoader(BaseDataLoader):
         super().__init__(
             dataset,
             batch_size=batch_size,
-            shuffle=split == "train",
+            train=split == "train",
             num_workers=num_workers,
             seed=seed,
-            pin_memory=pin_memory,
             output_names=prep["classes"],
             preprocessing=prep,
             task=task,

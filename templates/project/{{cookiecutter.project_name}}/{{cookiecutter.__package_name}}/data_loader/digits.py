@@ -34,9 +34,8 @@ class DigitsDataLoader(ImageInputs, BaseDataLoader):
         split_seed: int = 0,
         num_workers: int = 0,
         seed: int = 0,
-        pin_memory: bool = False,
         limit: int | None = None,
-        **options: Any,  # sampler, drop_last, ...: see BaseDataLoader
+        **options: Any,  # shuffle, sampler, pin_memory, ...: see BaseDataLoader
     ) -> None:
         dataset = digits_split(split, val_fraction, test_fraction, split_seed)
         if limit is not None:  # a small slice, for smoke tests
@@ -44,10 +43,9 @@ class DigitsDataLoader(ImageInputs, BaseDataLoader):
         super().__init__(
             dataset,
             batch_size=batch_size,
-            shuffle=split == "train",
+            train=split == "train",
             num_workers=num_workers,
             seed=seed,
-            pin_memory=pin_memory,
             output_names=[str(digit) for digit in range(10)],
             preprocessing=image_preprocessing(channels=1, size=8, mean=(0.0,), std=(1.0,)),
             targets=dataset.tensors[1].tolist(),

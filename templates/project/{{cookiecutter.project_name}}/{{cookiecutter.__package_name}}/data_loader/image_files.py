@@ -1,6 +1,7 @@
 """Image files as model inputs (predict.py): read, resized and normalized the way the training
 images were, from the `preprocessing` a checkpoint carries."""
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -8,12 +9,41 @@ import torch
 from PIL import Image
 from torch.utils.data import Dataset
 
+RESAMPLING = {
+    "bilinear": Image.Resampling.BILINEAR,
+    "bicubic": Image.Resampling.BICUBIC,
+    "nearest": Image.Resampling.NEAREST,
+}
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"})
 
 
-def image_preprocessing(channels: int, size: int, mean: tuple, std: tuple) -> dict[str, Any]:
-    """What a checkpoint needs to prepare new images: plain numbers only."""
-    return {"image": {"channels": channels, "size": size, "mean": list(mean), "std": list(std)}}
+def image_preprocessing(
+    channels: int,
+    size: int,
+    mean: Sequence[float],
+    std: Sequence[float],
+    resize: int | None = None,
+    interpolation: str = "bilinear",
+) -> dict[str, Any]:
+    """What a checkpoint needs to prepare new images as the evaluation images were: plain
+    values only. With `resize`, the shorter side is resized to it and the centre cut out."""
+    spec = {"channels": channels, "size": size, "mean": list(mean), "std": list(std)}
+    return {"image": spec | {"resize": resize, "interpolation": interpolation}}
+
+
+def resize_and_crop(image: Image.Image, spec: dict[str, Any]) -> Image.Image:
+    """`spec["size"]` square, as `transforms.image_transform` makes evaluation images."""
+    size, resize = spec["size"], spec.get("resize")
+    method = RESAMPLING[spec.get("interpolation", "bilinear")]
+    if resize is None:
+        return image.resize((size, size), method)
+    width, height = image.size
+    short, long = min(width, height), max(width, height)
+    long = int(resize * long / short)  # the shorter side becomes `resize`
+    image = image.resize((resize, long) if width <= height else (long, resize), method)
+    left = int(round((image.width - size) / 2.0))
+    top = int(round((image.height - size) / 2.0))
+    return image.crop((left, top, left + size, top + size))
 
 
 def find_images(inputs: list[Path]) -> list[Path]:
@@ -45,7 +75,7 @@ class ImageFiles(Dataset):
         try:
             with Image.open(self.paths[i]) as image:
                 image = image.convert("L" if spec["channels"] == 1 else "RGB")
-                image = image.resize((spec["size"], spec["size"]), Image.Resampling.BILINEAR)
+                image = resize_and_crop(image, spec)
                 data = torch.frombuffer(bytearray(image.tobytes()), dtype=torch.uint8)
         except OSError as exc:
             raise ValueError(f"{self.paths[i]}: cannot read the image ({exc})") from None

@@ -2,8 +2,9 @@
 `data_dir/train/<class>/...` with optional `val/` and `test/` beside it.
 
 Training images are augmented (random resized crop, horizontal flip) when `augment` is on;
-every image is resized to `image_size` and normalized with `mean`/`std` (ImageNet's by
-default, which is what pretrained torchvision backbones expect).
+the others are resized (to `image_size`, or the shorter side to `resize_size` and the centre
+cut out) and every image is normalized with `mean`/`std`: for a pretrained backbone,
+config.yaml holds its weights' own preprocessing.
 """
 
 import random
@@ -17,6 +18,7 @@ from torchvision.transforms import v2
 
 from ..base import BaseDataLoader, three_way_split
 from .image_files import IMAGE_SUFFIXES, ImageInputs, image_preprocessing
+from .transforms import image_transform
 
 Split = Literal["train", "val", "test"]
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -66,6 +68,8 @@ class ImageFolderDataLoader(ImageInputs, BaseDataLoader):
         data_dir: str = "data/",
         split: Split = "train",
         image_size: int = 64,
+        resize_size: int | None = None,
+        interpolation: str = "bilinear",
         augment: bool = True,
         mean: tuple[float, float, float] = IMAGENET_MEAN,
         std: tuple[float, float, float] = IMAGENET_STD,
@@ -75,9 +79,8 @@ class ImageFolderDataLoader(ImageInputs, BaseDataLoader):
         split_seed: int = 0,
         num_workers: int = 2,
         seed: int = 0,
-        pin_memory: bool = False,
         limit: int | None = None,
-        **options: Any,  # sampler, drop_last, ...: see BaseDataLoader
+        **options: Any,  # shuffle, sampler, pin_memory, ...: see BaseDataLoader
     ) -> None:
         root = Path(data_dir)
         if not root.is_dir():
@@ -100,27 +103,25 @@ class ImageFolderDataLoader(ImageInputs, BaseDataLoader):
             samples = [every[i] for i in indices]
         # Augmentation draws from torch's RNG: in the main process (num_workers: 0) it is part
         # of the checkpointed state; in workers it follows each worker's seed.
-        resize = (
-            [
-                v2.RandomResizedCrop(image_size, scale=(0.6, 1.0), antialias=True),
-                v2.RandomHorizontalFlip(),
-            ]
+        augmentation = (
+            [v2.RandomResizedCrop(image_size, scale=(0.6, 1.0)), v2.RandomHorizontalFlip()]
             if augment and split == "train"
-            else [v2.Resize((image_size, image_size), antialias=True)]
+            else []
         )
-        transform = v2.Compose(
-            [v2.ToImage(), *resize, v2.ToDtype(torch.float32, scale=True), v2.Normalize(mean, std)]
+        transform = image_transform(
+            image_size, mean, std, resize_size, interpolation, augmentation=augmentation
         )
         dataset = ImageFolderDataset(samples[:limit], transform)
         super().__init__(
             dataset,
             batch_size=batch_size,
-            shuffle=split == "train",
+            train=split == "train",
             num_workers=num_workers,
             seed=seed,
-            pin_memory=pin_memory,
             output_names=classes,
-            preprocessing=image_preprocessing(channels=3, size=image_size, mean=mean, std=std),
+            preprocessing=image_preprocessing(
+                3, image_size, mean, std, resize=resize_size, interpolation=interpolation
+            ),
             targets=[label for _, label in dataset.samples],
             **options,
         )

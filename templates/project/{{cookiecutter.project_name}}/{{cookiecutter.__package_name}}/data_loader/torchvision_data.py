@@ -10,19 +10,26 @@ from torchvision.transforms import v2
 
 from ..base import BaseDataLoader, check_fractions, split_indices
 from .image_files import ImageInputs, image_preprocessing
+from .transforms import image_transform
 
 Split = Literal["train", "val", "test"]
 
 
 class TorchvisionDataLoader(ImageInputs, BaseDataLoader):
     """Train/val from the official training set (split by `split_seed`), test from the official
-    test set. Subclasses name the torchvision class and its normalization."""
+    test set. Subclasses name the dataset class, its normalization and the files it reads;
+    they may set `image_size` (and `resize_size`, `interpolation`) and `augmentation`."""
 
     dataset_class: ClassVar[type[Dataset]]
-    mean: ClassVar[tuple[float, ...]]
-    std: ClassVar[tuple[float, ...]]
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
     channels: ClassVar[int] = 1
-    size: ClassVar[int] = 28  # height = width
+    stored_size: ClassVar[int] = 28  # height = width of the images in the files
+    image_size: int = 28  # ... and as the network sees them
+    resize_size: int | None = None
+    interpolation: str = "bilinear"
+    files: ClassVar[str] = "its four *-ubyte files"  # what to put where, when not on disk
+    folder: ClassVar[str] = "{name}/raw"  # where, under data_dir
 
     def __init__(
         self,
@@ -34,25 +41,31 @@ class TorchvisionDataLoader(ImageInputs, BaseDataLoader):
         download: bool = True,
         num_workers: int = 2,
         seed: int = 0,
-        pin_memory: bool = False,
         limit: int | None = None,
-        **options: Any,  # sampler, drop_last, ...: see BaseDataLoader
+        **options: Any,  # shuffle, sampler, pin_memory, ...: see BaseDataLoader
     ) -> None:
         check_fractions(val_fraction=val_fraction)
         # PIL image -> float tensor in [0, 1] -> standardized with the dataset's statistics.
-        transform = v2.Compose(
-            [v2.ToImage(), v2.ToDtype(torch.float32, scale=True), v2.Normalize(self.mean, self.std)]
+        as_stored = self.image_size == self.stored_size and self.resize_size is None
+        transform = image_transform(
+            None if as_stored else self.image_size,
+            self.mean,
+            self.std,
+            self.resize_size,
+            self.interpolation,
+            augmentation=self.augmentation() if split == "train" else [],
         )
         name = self.dataset_class.__name__
         try:
             full = self.dataset_class(  # type: ignore[call-arg]
                 data_dir, train=split != "test", download=download, transform=transform
             )
-        except RuntimeError as exc:  # not on disk, and the download failed or was not allowed
-            reason = str(exc).splitlines()[0]
+        except (RuntimeError, OSError) as exc:  # not on disk; the download failed or was off
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            where = Path(data_dir) / self.folder.format(name=name)
             raise ValueError(
-                f"{name} not available in {data_dir!r} ({reason}); put its four *-ubyte files "
-                f"in {Path(data_dir) / name / 'raw'} or set data_loader.args.download: true"
+                f"{name} not available in {data_dir!r} ({reason}); put {self.files} in "
+                f"{where} or set data_loader.args.download: true"
             ) from None
         if split == "test":
             indices = list(range(len(full)))  # type: ignore[arg-type]
@@ -60,20 +73,29 @@ class TorchvisionDataLoader(ImageInputs, BaseDataLoader):
             kept, val = split_indices(len(full), val_fraction, split_seed)  # type: ignore[arg-type]
             indices = kept if split == "train" else val
         dataset = Subset(full, indices[:limit] if limit is not None else indices)
+        targets = torch.as_tensor(full.targets)  # type: ignore[attr-defined]
         super().__init__(
             dataset,
             batch_size=batch_size,
-            shuffle=split == "train",
+            train=split == "train",
             num_workers=num_workers,
             seed=seed,
-            pin_memory=pin_memory,
             output_names=list(full.classes),  # type: ignore[attr-defined]
             preprocessing=image_preprocessing(
-                channels=self.channels, size=self.size, mean=self.mean, std=self.std
+                self.channels,
+                self.image_size,
+                self.mean,
+                self.std,
+                self.resize_size,
+                self.interpolation,
             ),
-            targets=full.targets[torch.as_tensor(dataset.indices)].tolist(),  # type: ignore[attr-defined]
+            targets=targets[torch.as_tensor(dataset.indices)].tolist(),
             **options,
         )
+
+    def augmentation(self) -> list[v2.Transform]:
+        """Random transforms of training images (none by default)."""
+        return []
 
 
 def write_idx(path: Path, array: np.ndarray) -> None:
