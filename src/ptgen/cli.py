@@ -43,8 +43,9 @@ def root(
 
 
 @contextmanager
-def _user_errors(ctx: typer.Context) -> Iterator[None]:
-    """Turn failures into one line on stderr and an exit code, unless --debug."""
+def _user_errors(ctx: typer.Context, error_exit: int | None = None) -> Iterator[None]:
+    """Turn failures into one line on stderr and an exit code (`error_exit` for every error,
+    where a command's other codes mean something else), unless --debug."""
     debug = bool(ctx.obj and ctx.obj.get("debug"))
     try:
         yield
@@ -52,7 +53,7 @@ def _user_errors(ctx: typer.Context) -> Iterator[None]:
         if debug:
             raise
         typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(exc.exit_code) from None
+        raise typer.Exit(error_exit or exc.exit_code) from None
     except (KeyboardInterrupt, typer.Abort):
         typer.echo("interrupted: nothing was written", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
@@ -68,7 +69,7 @@ def _user_errors(ctx: typer.Context) -> Iterator[None]:
         typer.echo(
             f"error: {type(exc).__name__}: {reason} (rerun with --debug for details)", err=True
         )
-        raise typer.Exit(1) from None
+        raise typer.Exit(error_exit or 1) from None
 
 
 def _interactive() -> bool:
@@ -136,6 +137,110 @@ def new(
         typer.echo(f"created {answers['dataset']} + {answers['model']} project in {dest}", err=True)
         typer.echo("next: pip install -e . && python train.py -c config.yaml", err=True)
         typer.echo(str(dest))
+
+
+ProjectPath = Annotated[
+    Path, typer.Argument(help="The project folder (default: here).", file_okay=False)
+]
+
+
+@app.command()
+def update(
+    ctx: typer.Context,
+    path: ProjectPath = Path("."),
+    options: Annotated[
+        Path | None,
+        typer.Option("--options", help="YAML file of changed option values.", dir_okay=False),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Change an answer KEY=VALUE (repeatable)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would change; write nothing.")
+    ] = False,
+    allow_dirty: Annotated[
+        bool,
+        typer.Option("--allow-dirty", help="Update a git tree with uncommitted changes."),
+    ] = False,
+    adopt: Annotated[
+        bool,
+        typer.Option(
+            "--adopt",
+            help="Take a project ptgen did not record (plain cookiecutter, ptgen <= 0.2.0): "
+            "its answers from .ptgen.yaml or --options.",
+        ),
+    ] = False,
+    from_version: Annotated[
+        str | None,
+        typer.Option(
+            "--from", help="With --adopt: the template version that made it (default: this one)."
+        ),
+    ] = None,
+) -> None:
+    """Bring a project up to this ptgen's template, keeping your edits (three-way merge).
+
+    Exit status: 0 updated cleanly, 1 conflicts left to resolve (marked in the files), 2 error.
+    """
+    from ptgen.update import apply, git_dirty, plan_update
+
+    with _user_errors(ctx, error_exit=2):
+        if from_version is not None and not adopt:
+            raise PtgenError("--from goes with --adopt")
+        changes = load_options_file(options) if options else {}
+        plan = plan_update(
+            path, parse_sets(set_ or []), changes, adopt=adopt, adopt_from=from_version
+        )
+        for line in plan.summary():
+            typer.echo(line)
+        if dry_run:
+            typer.echo("dry run: nothing was written", err=True)
+            raise typer.Exit(1 if plan.conflicts else 0)
+        if plan.up_to_date:
+            typer.echo("up to date: nothing to write", err=True)
+            return
+        dirty = git_dirty(plan.project)
+        if dirty and not allow_dirty:
+            raise PtgenError(
+                "the git tree has uncommitted changes; commit or stash them first (or "
+                "--allow-dirty), so that the update can be reviewed and undone"
+            )
+        backup = apply(plan, keep_backup=dirty is not False)
+        if backup is not None:
+            typer.echo(f"the files replaced are kept in {backup}", err=True)
+        if plan.conflicts:
+            typer.echo(
+                f"{plan.conflicts} file(s) with conflicts: resolve the <<<<<<< markers",
+                err=True,
+            )
+            raise typer.Exit(1)
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    path: ProjectPath = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Say whether a project matches this ptgen's template for its answers.
+
+    Exit status: 0 up to date, 1 an update is available (what would change is printed), 2 error.
+    """
+    import json
+
+    from ptgen.update import plan_update
+
+    with _user_errors(ctx, error_exit=2):
+        plan = plan_update(path)
+        if as_json:
+            typer.echo(json.dumps(plan.as_json(), indent=2))
+        elif plan.up_to_date:
+            typer.echo(f"up to date with template {plan.to_version}")
+        else:
+            for line in plan.summary():
+                typer.echo(line)
+        if not plan.up_to_date:
+            raise typer.Exit(1)
 
 
 @app.command("options")
