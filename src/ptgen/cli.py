@@ -243,6 +243,36 @@ def check(
             raise typer.Exit(1)
 
 
+@app.command()
+def add(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(help="dataset, model, metric or loss.")],
+    name: Annotated[
+        str,
+        typer.Argument(help="A preset (cifar10, mlp, resnet50, ...) or a new Python name."),
+    ],
+    path: Annotated[
+        Path, typer.Option("--path", "-p", help="The project folder.", file_okay=False)
+    ] = Path("."),
+) -> None:
+    """Add a component to a project and export it where config.yaml looks; the block to put
+    in config.yaml goes to configs/ (your config.yaml is never rewritten)."""
+    from ptgen.add import add_component
+
+    with _user_errors(ctx):
+        plan = add_component(path, kind, name)
+        for change in plan.changes:
+            typer.echo(f"{change.action:<10} {change.path}")
+        fragment = next((c.path for c in plan.changes if c.path.startswith("configs/")), None)
+        if fragment:
+            typer.echo(f"next: use the block in {fragment} in config.yaml", err=True)
+        else:
+            typer.echo(
+                f"next: name {name} in config.yaml ({kind}{'' if kind == 'loss' else 's'}:)",
+                err=True,
+            )
+
+
 @app.command("options")
 def list_options() -> None:
     """List every option with its type, default, allowed values and help."""

@@ -287,7 +287,7 @@ def load_options_file(path: Path) -> dict[str, Any]:
     return {str(k): v for k, v in data.items() if str(k) not in RECORD_KEYS}
 
 
-RECORD_KEYS = ("ptgen_version", "template_digest")
+RECORD_KEYS = ("ptgen_version", "template_digest", "added")
 
 
 def parse_sets(pairs: list[str]) -> dict[str, str]:

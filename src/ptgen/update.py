@@ -124,6 +124,74 @@ def read_state(project: Path) -> tuple[dict[str, Any], str | None, str | None]:
     return answers, (str(version) if version else None), (str(digest) if digest else None)
 
 
+def read_added(project: Path) -> list[dict[str, str]]:
+    """The components `ptgen add` recorded in the project's .ptgen.yaml."""
+    from ptgen.yamlsafe import load
+
+    raw = load((project / STATE_FILE).read_text(encoding="utf-8")) or {}
+    entries = raw.get("added") or [] if isinstance(raw, dict) else []
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and set(e) == {"kind", "name"} for e in entries
+    ):
+        raise PtgenError(f"{STATE_FILE}: 'added' must be a list of kind/name pairs", 2)
+    return [{"kind": str(e["kind"]), "name": str(e["name"])} for e in entries]
+
+
+def with_added(state: bytes, added: list[dict[str, str]]) -> bytes:
+    """`state` (a .ptgen.yaml) with its `added:` list replaced by `added`."""
+    lines = state.decode("utf-8").splitlines(keepends=True)
+    kept, inside = [], False
+    for line in lines:
+        if line.startswith("added:"):
+            inside = True
+            continue
+        if inside and line.startswith(("- ", "  ")):
+            continue
+        inside = False
+        kept.append(line)
+    text = "".join(kept)
+    if added:
+        text += "added: # components from `ptgen add`\n" + "".join(
+            f"- kind: {e['kind']}\n  name: {e['name']}\n" for e in added
+        )
+    return text.encode("utf-8")
+
+
+def preset_files(
+    template: Path, answers: Mapping[str, Any], added: list[dict[str, str]]
+) -> dict[str, bytes]:
+    """The files of the presets `ptgen add` brought in, as `template` renders them."""
+    import json
+
+    from ptgen.options import import_name
+    from ptgen.presets import BACKBONES
+
+    presets = json.loads((template / "cookiecutter.json").read_text(encoding="utf-8"))["_presets"]
+    package = import_name(answers["project_name"])
+    found: dict[str, bytes] = {}
+    for entry in added:
+        kind, name = entry["kind"], entry["name"]
+        if kind == "dataset" and name in presets["dataset"]:
+            changed, preset = {"dataset": name}, presets["dataset"][name]
+        elif kind == "model" and name in BACKBONES and "backbone" in presets["model"]:
+            changed, preset = {"model": "backbone", "backbone": name}, presets["model"]["backbone"]
+        elif kind == "model" and name in presets["model"]:
+            changed, preset = {"model": name}, presets["model"][name]
+        else:
+            continue  # a skeleton: the user's own file from the start
+        try:
+            rendered = render(
+                template, resolve(answers["project_name"], {**answers, **changed}, {})
+            )
+        except PtgenError:
+            continue  # no longer fits the project's answers: left as it is
+        paths = [f"{package}/{f}" for f in preset["files"]] + [
+            f"tests/{t}" for t in preset["tests"]
+        ]
+        found |= {rel: rendered[rel] for rel in paths if rel in rendered}
+    return found
+
+
 def shipped_versions() -> list[str]:
     return sorted(p.name.removesuffix(".tar.gz") for p in HISTORY.glob("*.tar.gz"))
 
@@ -256,13 +324,16 @@ def plan_update(
             )
     old_answers = resolve(name, {**recorded, **options} if adopt else recorded, {})
     new_answers = resolve(name, still_applying(old_answers, sets, options), sets)
+    added = read_added(project) if (project / STATE_FILE).is_file() else []
     new = render(template_dir(), new_answers)
+    new = preset_files(template_dir(), new_answers, added) | new
     with baseline_template(version, digest) as old_template:
         base = render(old_template, old_answers)
+        base = preset_files(old_template, old_answers, added) | base
     mine = user_tree(project, set(base) | set(new))
     plan = Plan(project, version, __version__)
     plan.changes = decide(base, new, mine, ("yours", f"ptgen {__version__}"))
-    plan.state = new[STATE_FILE]
+    plan.state = with_added(new[STATE_FILE], added)
     current = project / STATE_FILE
     plan.state_before = current.read_bytes() if current.is_file() else None
     plan.state_changed = plan.state_before != plan.state
