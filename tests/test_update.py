@@ -290,3 +290,34 @@ CONFLICT = "<<<<<<< yours\n{}||||||| base\n{}=======\n{}>>>>>>> template\n"
 def test_merge3(base, ours, theirs, merged, conflicts):
     result = merge3(base, ours, theirs)
     assert (result.text, result.conflicts) == (merged, conflicts)
+
+
+def test_ctrl_c_during_the_renames_waits_until_every_file_is_in_place(
+    tmp_path, old_template, monkeypatch
+):
+    import os
+    import signal
+
+    project = committed(generate(old_template, tmp_path / "p"))
+    monkeypatch.setattr(
+        update, "_before_rename", lambda target: os.kill(os.getpid(), signal.SIGINT)
+    )
+    code, _, err = ptgen("update", str(project))
+    assert code == 130 and "interrupted after the update was complete" in err
+    assert files(project) == fresh(tmp_path)
+    assert not list(project.glob(".ptgen-*"))
+
+
+def test_an_update_killed_midway_is_reported_not_buried(tmp_path, old_template):
+    project = generate(old_template, tmp_path / "p")
+    dead = 2**22 + 12345  # above Linux's default pid_max: no such process
+    work = project / f".ptgen-update-{dead}-abc"
+    (work / "old").mkdir(parents=True)
+    (work / "old" / "test.py").write_text("the user's file\n")
+    code, _, err = ptgen("update", str(project))
+    assert code == 2 and "killed midway" in err and str(work) in err
+    assert (work / "old" / "test.py").is_file()
+    shutil.rmtree(work / "old")  # only staged copies left: dropped on the next run
+    code, _, err = ptgen("update", str(project))
+    assert code == 0, err
+    assert not work.exists()

@@ -65,3 +65,29 @@ def test_wheel_in_a_fresh_venv_generates_the_same_project(tmp_path: Path):
         stdin=subprocess.DEVNULL,
     )
     assert tree(out / "demo") == tree(source / "demo")
+
+    # The installed ptgen finds its template history and component skeletons too.
+    ptgen = bin_dir / ("ptgen.exe" if windows else "ptgen")
+    check = subprocess.run([ptgen, "check", str(out / "demo")], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    added = subprocess.run(
+        [ptgen, "add", "metric", "error_rate", "-p", str(out / "demo")],
+        capture_output=True,
+        text=True,
+    )
+    assert added.returncode == 0, added.stderr
+    state = out / "demo" / ".ptgen.yaml"
+    state.write_text(
+        "".join(
+            line
+            for line in state.read_text().splitlines(keepends=True)
+            if not line.startswith(("ptgen_version", "template_digest"))
+        )
+    )
+    adopted = subprocess.run(
+        [ptgen, "update", str(out / "demo"), "--adopt", "--from", "0.2.0"],
+        capture_output=True,
+        text=True,
+    )
+    assert adopted.returncode in (0, 1), adopted.stderr  # 1: conflicts with 0.2.0's files
+    assert "template 0.2.0 -> " in adopted.stdout

@@ -182,6 +182,7 @@ def update(
 
     Exit status: 0 updated cleanly, 1 conflicts left to resolve (marked in the files), 2 error.
     """
+    from ptgen.render import terminate_as_interrupt
     from ptgen.update import apply, git_dirty, plan_update
 
     with _user_errors(ctx, error_exit=2):
@@ -205,7 +206,14 @@ def update(
                 "the git tree has uncommitted changes; commit or stash them first (or "
                 "--allow-dirty), so that the update can be reviewed and undone"
             )
-        backup = apply(plan, keep_backup=dirty is not False)
+        try:
+            with terminate_as_interrupt():
+                backup = apply(plan, keep_backup=dirty is not False)
+        except KeyboardInterrupt:
+            if not plan.committed:
+                raise
+            typer.echo("interrupted after the update was complete", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         if backup is not None:
             typer.echo(f"the files replaced are kept in {backup}", err=True)
         if plan.conflicts:

@@ -63,6 +63,8 @@ class Plan:
     state: bytes = b""  # the new .ptgen.yaml
     state_before: bytes | None = None
     state_changed: bool = False
+    committed: bool = False  # every file is in place
+    backup: Path | None = None  # where the replaced files were kept
 
     @property
     def conflicts(self) -> int:
@@ -389,7 +391,8 @@ def apply(plan: Plan, *, keep_backup: bool) -> Path | None:
     replaced files stay in `.ptgen-backup/<n>/`; returns that folder.
     """
     project = plan.project
-    work = Path(tempfile.mkdtemp(prefix=".ptgen-update-", dir=project))
+    check_unfinished(project)
+    work = Path(tempfile.mkdtemp(prefix=f".ptgen-update-{os.getpid()}-", dir=project))
     try:
         staged: list[Staged] = []
         for index, change in enumerate(plan.writes):
@@ -407,20 +410,47 @@ def apply(plan: Plan, *, keep_backup: bool) -> Path | None:
             new = work / "new-state"
             new.write_bytes(plan.state)
             staged.append(Staged(project / STATE_FILE, new, plan.state_before))
-        with deferred_interrupts():
+        with deferred_interrupts():  # a Ctrl-C now acts once every file is in place
             _swap(staged, work)
-    except BaseException:
+            plan.committed = True
+            backup = _keep_backup(work, project) if keep_backup else None
+            plan.backup = backup
+    finally:
         shutil.rmtree(work, ignore_errors=True)
-        raise
-    kept = None
-    if keep_backup and (work / "old").is_dir():
-        root = project / ".ptgen-backup"
-        root.mkdir(exist_ok=True)
-        taken = [int(p.name) for p in root.iterdir() if p.name.isdigit()]
-        kept = root / str(1 + max(taken, default=0))
-        os.replace(work / "old", kept)
-    shutil.rmtree(work, ignore_errors=True)
+    return backup
+
+
+def _keep_backup(work: Path, project: Path) -> Path | None:
+    """Move the replaced files to `.ptgen-backup/<n>/` (n: one more than the last)."""
+    if not (work / "old").is_dir():
+        return None
+    root = project / ".ptgen-backup"
+    root.mkdir(exist_ok=True)
+    taken = [int(p.name) for p in root.iterdir() if p.name.isdigit()]
+    kept = root / str(1 + max(taken, default=0))
+    os.replace(work / "old", kept)
     return kept
+
+
+def check_unfinished(project: Path) -> None:
+    """An update killed midway (SIGKILL, power loss) leaves its work folder: with replaced
+    files in it, the user must decide; with only staged copies, it is dropped."""
+    from ptgen.render import _pid_alive
+
+    for work in project.glob(".ptgen-update-*"):
+        try:
+            pid = int(work.name.split("-")[2])
+        except (IndexError, ValueError):
+            continue
+        if _pid_alive(pid):
+            raise PtgenError(f"another ptgen update is running on this project (pid {pid})", 2)
+        if (work / "old").is_dir() and any((work / "old").rglob("*")):
+            raise PtgenError(
+                f"an earlier update was killed midway; the files it replaced are in {work}: "
+                "put them back (or delete that folder) and run again",
+                2,
+            )
+        shutil.rmtree(work, ignore_errors=True)
 
 
 @dataclass
