@@ -439,3 +439,52 @@ def test_shuffle_and_drop_last_apply_to_training_only(data_args):
     if CLASSIFICATION:
         with pytest.raises(ValueError, match="weighted draws at random; shuffle: true"):
             build_loader(data_args, "train", shuffle=False, sampler="weighted")
+
+
+def test_curves_png_shows_every_metric_and_a_failing_plot_never_stops_training(
+    tiny_args, monkeypatch, caplog
+):
+    from {{ cookiecutter.__package_name }}.logger import curves, metrics_writer
+
+    run = train_ok([*tiny_args, "--epochs", "2"])
+    png = (run / "curves.png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000
+    columns = curves.read_columns(run / "metrics.csv")
+    shown = curves.panels(columns)
+    assert shown[0] == "loss" and shown[-1] == "lr" and "epoch_time" not in shown
+    assert all(f"val_{name}" in columns for name in shown if name != "lr")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("no fonts today")
+
+    monkeypatch.setattr(metrics_writer, "draw_curves", broken)
+    run = train_ok([*tiny_args, "--epochs", "2"])
+    assert not (run / "curves.png").exists()
+    warnings = [r for r in caplog.records if "curves.png not drawn" in r.getMessage()]
+    assert len(warnings) == 1 and "no fonts today" in warnings[0].getMessage()
+
+
+def test_compare_tables_runs_with_their_differences_and_draws_them(tiny_args, tmp_path, capsys):
+    import compare
+
+    first = train_ok([*tiny_args, "--epochs", "2"])
+    second = train_ok([*tiny_args, "--epochs", "3", "--set", "seed=7"])
+    out = tmp_path / "compare.png"
+    capsys.readouterr()
+    assert compare.main([str(first.parent), "-o", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and lines[0].split()[-2:] == ["seed", "trainer.epochs"]
+    mode, _, metric = CONFIG["trainer"]["monitor"].partition(" ")
+    for run, line in zip((first, second), lines[1:], strict=True):
+        with open(run / "metrics.csv", newline="") as f:
+            values = [float(row[metric]) for row in csv.DictReader(f)]
+        best = min(values) if mode == "min" else max(values)
+        cells = line.split()
+        assert cells[0] == f"{run.parent.name}/{run.name}" and float(cells[1]) == pytest.approx(
+            best, rel=1e-3
+        )
+        assert cells[3] == str(len(values))
+    assert out.read_bytes().startswith(b"\x89PNG")
+    assert compare.main([str(first.parent), "-o", str(out)]) == 1  # not replaced
+    assert "exists" in capsys.readouterr().err
+    assert compare.main([str(tmp_path / "nothing"), "-o", str(tmp_path / "x.png")]) == 1
