@@ -86,6 +86,7 @@ DATASETS: tuple[Preset, ...] = (
         "ImageFolderDataLoader",
         (TORCHVISION, "pillow>=10"),
         {"kind": "rgb", "data_dir": True, "epochs": 10, "tasks": ["classification"]},
+        tests=("test_image_folder.py",),
     ),
     Preset(
         "csv",

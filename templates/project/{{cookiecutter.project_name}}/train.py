@@ -4,9 +4,11 @@ On several GPUs: `torchrun --standalone --nproc_per_node=N train.py -c config.ya
 """
 
 import argparse
+import csv
 import gc
 import math
 import shutil
+import statistics
 import sys
 from pathlib import Path
 
@@ -76,8 +78,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--lr", type=float, help="shortcut for --set " + SHORTCUTS["lr"])
     parser.add_argument("--bs", type=int, help="shortcut for --set " + SHORTCUTS["bs"])
     parser.add_argument("--epochs", type=int, help="shortcut for --set " + SHORTCUTS["epochs"])
+    parser.add_argument(
+        "--folds",
+        type=int,
+        metavar="K",
+        help="k-fold cross-validation: K runs, run k validating on fold k (stratified by "
+        "class) of the non-test data; then the best monitored value's mean and std",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="show debug messages")
     args = parser.parse_args(argv)
+    if args.folds is not None and (args.folds < 2 or args.resume):
+        parser.error("--folds needs K >= 2 and a config (each fold's run resumes on its own)")
     if not args.config and not args.resume:
         parser.error("give a config (-c config.yaml) or a checkpoint to resume (-r CKPT)")
     if args.resume and args.finetune:
@@ -204,10 +215,47 @@ def train(args: argparse.Namespace) -> None:
     trainer.train()
     distributed.barrier()  # every process finished before any leaves the process group
     logger.info(f"done: checkpoints in {run_dir}")
+    args.run_dir = run_dir
+
+
+def cross_validate(args: argparse.Namespace) -> int:
+    """Train once per fold (each run in its own folder), then summarize the best value of
+    the monitored metric: printed, and written to kfold-<first run>.csv beside the runs."""
+    runs = []
+    for k in range(args.folds):
+        fold = argparse.Namespace(**vars(args))
+        fold.sets = [*args.sets, f"data_loader.args.fold=[{k}, {args.folds}]"]
+        code = run(fold)
+        if code != 0:
+            return code
+        runs.append(fold.run_dir)
+    if not distributed.is_main():
+        return 0
+    mode, _, metric = str(load_yaml(runs[0] / "config.yaml")["trainer"]["monitor"]).partition(" ")
+    best = []
+    for run_dir in runs:
+        with open(run_dir / "metrics.csv", newline="", encoding="utf-8") as f:
+            values = [float(row[metric]) for row in csv.DictReader(f)]
+        best.append(min(values) if mode == "min" else max(values))
+    mean, std = statistics.mean(best), statistics.stdev(best)
+    summary = runs[0].parent / f"kfold-{runs[0].name}.csv"
+    with open(summary, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["fold", "run", f"best {metric}"])
+        for k, (run_dir, value) in enumerate(zip(runs, best, strict=True)):
+            writer.writerow([k, run_dir.name, repr(value)])
+        writer.writerows([["mean", "", repr(mean)], ["std", "", repr(std)]])
+    print(f"{args.folds}-fold {metric}: {mean:.4g} ± {std:.4g} (sample std); {summary}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    return cross_validate(args) if args.folds else run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    """One training run; the exit status."""
     try:
         train(args)
     except ConfigError as exc:

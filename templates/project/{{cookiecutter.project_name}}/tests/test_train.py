@@ -488,3 +488,46 @@ def test_compare_tables_runs_with_their_differences_and_draws_them(tiny_args, tm
     assert compare.main([str(first.parent), "-o", str(out)]) == 1  # not replaced
     assert "exists" in capsys.readouterr().err
     assert compare.main([str(tmp_path / "nothing"), "-o", str(tmp_path / "x.png")]) == 1
+
+
+def test_folds_partition_the_non_test_data_stratified():
+    from {{ cookiecutter.__package_name }}.base import three_way_split
+
+    labels = [0] * 50 + [1] * 30 + [2] * 20  # imbalanced
+    test = three_way_split(100, 0.1, 0.2, 0)["test"]
+    pool = sorted(set(range(100)) - set(test))
+    vals = []
+    for k in range(3):
+        parts = three_way_split(100, 0.1, 0.2, 0, fold=[k, 3], labels=labels)
+        assert parts["test"] == test  # the test set does not move
+        assert sorted(parts["train"] + parts["val"]) == pool
+        vals.append(parts["val"])
+    assert sorted(i for val in vals for i in val) == pool  # each sample validates once
+    assert max(map(len, vals)) - min(map(len, vals)) <= 1
+    for c in range(3):
+        counts = [sum(labels[i] == c for i in val) for val in vals]
+        assert max(counts) - min(counts) <= 1, (c, counts)
+    with pytest.raises(ValueError, match=r"fold must be \[k, K\]"):
+        three_way_split(100, 0.1, 0.2, 0, fold=[3, 3])
+
+
+def test_k_fold_cross_validation_summarizes_the_best_of_each_fold(tiny_args, capsys):
+    assert train.main([*tiny_args, "--folds", "3", "--epochs", "2"]) == 0
+    runs = run_dirs(tiny_args)
+    assert len(runs) == 3
+    mode, _, metric = CONFIG["trainer"]["monitor"].partition(" ")
+    best = []
+    for k, run in enumerate(runs):
+        config = yaml.safe_load((run / "config.yaml").read_text())
+        assert config["data_loader"]["args"]["fold"] == [k, 3]
+        with open(run / "metrics.csv", newline="") as f:
+            values = [float(row[metric]) for row in csv.DictReader(f)]
+        best.append(min(values) if mode == "min" else max(values))
+    (summary,) = runs[0].parent.glob("kfold-*.csv")
+    with open(summary, newline="") as f:
+        rows = list(csv.reader(f))
+    assert [float(r[2]) for r in rows[1:4]] == best
+    mean = sum(best) / 3
+    std = (sum((b - mean) ** 2 for b in best) / 2) ** 0.5
+    assert float(rows[4][2]) == pytest.approx(mean) and float(rows[5][2]) == pytest.approx(std)
+    assert f"3-fold {metric}: " in capsys.readouterr().out

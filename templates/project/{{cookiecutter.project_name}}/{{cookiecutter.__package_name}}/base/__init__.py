@@ -2,6 +2,7 @@ from .base_data_loader import (
     BaseDataLoader,
     BatchStream,
     check_fractions,
+    fold_split,
     split_indices,
     three_way_split,
 )
@@ -17,6 +18,7 @@ __all__ = [
     "check_fractions",
     "check_resumable",
     "check_positive_int",
+    "fold_split",
     "split_indices",
     "three_way_split",
 ]

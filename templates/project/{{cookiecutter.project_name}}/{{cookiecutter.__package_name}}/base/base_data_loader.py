@@ -32,13 +32,53 @@ def split_indices(n: int, fraction: float, seed: int) -> tuple[list[int], list[i
     return order[cut:], order[:cut]
 
 
+def check_fold(fold: Any) -> tuple[int, int]:
+    """`data_loader.args.fold`: [k, K], validation on fold k of K (train.py --folds sets it)."""
+    if (
+        not isinstance(fold, (list, tuple))
+        or len(fold) != 2
+        or not all(isinstance(x, int) and not isinstance(x, bool) for x in fold)
+        or not 0 <= fold[0] < fold[1]
+        or fold[1] < 2
+    ):
+        raise ValueError(
+            f"data_loader.args.fold must be [k, K] with 0 <= k < K, K >= 2; got {fold!r}"
+        )
+    return fold[0], fold[1]
+
+
+def fold_split(
+    pool: Sequence[int], fold: Any, seed: int, labels: Sequence[Any] | None = None
+) -> tuple[list[int], list[int]]:
+    """(train, val) for fold k of K over `pool`: the pool is shuffled by `seed`, then (with
+    `labels`: sorted by class, keeping the shuffle within each class) dealt out in turn, so
+    fold sizes differ by at most one sample, and so do each class's counts (stratified)."""
+    k, folds = check_fold(fold)
+    order = torch.randperm(len(pool), generator=torch.Generator().manual_seed(seed + 2)).tolist()
+    dealt = [pool[i] for i in order]
+    if labels is not None:
+        dealt.sort(key=lambda i: labels[i])  # stable: shuffled within each class
+    val = [i for p, i in enumerate(dealt) if p % folds == k]
+    train = [i for p, i in enumerate(dealt) if p % folds != k]
+    return train, val
+
+
 def three_way_split(
-    n: int, val_fraction: float, test_fraction: float, split_seed: int
+    n: int,
+    val_fraction: float,
+    test_fraction: float,
+    split_seed: int,
+    fold: Any = None,
+    labels: Sequence[Any] | None = None,
 ) -> dict[str, list[int]]:
     """Indices of the train, val and test splits of range(n), chosen by `split_seed` alone (the
-    same test set whatever the training seed)."""
+    same test set whatever the training seed). With `fold` ([k, K]), val is fold k of the
+    non-test samples (stratified by `labels`) and `val_fraction` is not used."""
     check_fractions(val_fraction=val_fraction, test_fraction=test_fraction)
     rest, test = split_indices(n, test_fraction, split_seed)
+    if fold is not None:
+        train, val = fold_split(rest, fold, split_seed, labels)
+        return {"train": train, "val": val, "test": test}
     kept, val = split_indices(len(rest), val_fraction / (1.0 - test_fraction), split_seed + 1)
     return {"train": [rest[i] for i in kept], "val": [rest[i] for i in val], "test": test}
 

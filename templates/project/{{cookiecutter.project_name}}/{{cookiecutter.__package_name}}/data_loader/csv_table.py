@@ -138,6 +138,7 @@ class CsvDataLoader(BaseDataLoader):
         val_fraction: float = 0.1,
         test_fraction: float = 0.2,
         split_seed: int = 0,
+        fold: list[int] | None = None,  # [k, K]: k-fold cross-validation (train.py --folds)
         num_workers: int = 0,
         seed: int = 0,
         limit: int | None = None,
@@ -154,7 +155,8 @@ class CsvDataLoader(BaseDataLoader):
             raise ValueError(
                 f"{path}: no rows" if not rows else f"{path} has no column(s) {', '.join(missing)}"
             )
-        indices = three_way_split(len(rows), val_fraction, test_fraction, split_seed)
+        labels = [row[target] for row in rows] if task == "classification" else None
+        indices = three_way_split(len(rows), val_fraction, test_fraction, split_seed, fold, labels)
         # Statistics come from the training rows only, whichever split this loader serves;
         # the class names from every row (a class may be rare enough to miss a split).
         classes = sorted({row[target] for row in rows})

@@ -13,14 +13,21 @@ Split = Literal["train", "val", "test"]
 
 
 def digits_split(
-    split: Split, val_fraction: float, test_fraction: float, split_seed: int
+    split: Split,
+    val_fraction: float,
+    test_fraction: float,
+    split_seed: int,
+    fold: list[int] | None = None,
 ) -> TensorDataset:
-    """One split of the digits, chosen by `split_seed` alone (the same test set whatever the
-    training seed); pixels scaled to [0, 1]."""
+    """One split of the digits, chosen by `split_seed` (and `fold`) alone (the same test set
+    whatever the training seed); pixels scaled to [0, 1]."""
     data = load_digits()
     images = torch.tensor(data.images, dtype=torch.float32).unsqueeze(1) / 16.0
     labels = torch.tensor(data.target, dtype=torch.long)
-    indices = three_way_split(len(labels), val_fraction, test_fraction, split_seed)[split]
+    splits = three_way_split(
+        len(labels), val_fraction, test_fraction, split_seed, fold, data.target.tolist()
+    )
+    indices = splits[split]
     return TensorDataset(images[indices], labels[indices])
 
 
@@ -32,12 +39,13 @@ class DigitsDataLoader(ImageInputs, BaseDataLoader):
         val_fraction: float = 0.1,
         test_fraction: float = 0.2,
         split_seed: int = 0,
+        fold: list[int] | None = None,  # [k, K]: k-fold cross-validation (train.py --folds)
         num_workers: int = 0,
         seed: int = 0,
         limit: int | None = None,
         **options: Any,  # shuffle, sampler, pin_memory, ...: see BaseDataLoader
     ) -> None:
-        dataset = digits_split(split, val_fraction, test_fraction, split_seed)
+        dataset = digits_split(split, val_fraction, test_fraction, split_seed, fold)
         if limit is not None:  # a small slice, for smoke tests
             dataset = TensorDataset(*dataset[:limit])
         super().__init__(

@@ -77,6 +77,7 @@ class ImageFolderDataLoader(ImageInputs, BaseDataLoader):
         val_fraction: float = 0.1,
         test_fraction: float = 0.2,
         split_seed: int = 0,
+        fold: list[int] | None = None,  # [k, K]: k-fold cross-validation (train.py --folds)
         num_workers: int = 2,
         seed: int = 0,
         limit: int | None = None,
@@ -85,21 +86,31 @@ class ImageFolderDataLoader(ImageInputs, BaseDataLoader):
         root = Path(data_dir)
         if not root.is_dir():
             raise ValueError(f"image folder {str(root)!r} not found: put <class>/<images> there")
-        if (root / "train").is_dir():  # separate folders; missing val/ or test/: cut from train
-            classes = list_classes(root / "train")
-            own = root / split
-            if own.is_dir():
-                samples = list_samples(own, classes)
+        if (root / "train").is_dir():  # separate folders; a missing val/ or test/ is cut
+            classes = list_classes(root / "train")  # from train/, and left out of training
+            if fold is not None and (root / "val").is_dir():
+                raise ValueError(
+                    f"data_loader.args.fold: k-fold draws val from the training images; "
+                    f"{root / 'val'} is a separate val/ folder"
+                )
+            pool = list_samples(root / "train", classes)
+            cut = {
+                name: 0.0 if (root / name).is_dir() else fraction
+                for name, fraction in (("val", val_fraction), ("test", test_fraction))
+            }
+            labels = [label for _, label in pool]
+            parts = three_way_split(len(pool), cut["val"], cut["test"], split_seed, fold, labels)
+            if split != "train" and (root / split).is_dir():
+                samples = list_samples(root / split, classes)
             else:
-                train = list_samples(root / "train", classes)
-                fractions = (val_fraction, test_fraction) if split != "train" else (0.0, 0.0)
-                samples = [
-                    train[i] for i in three_way_split(len(train), *fractions, split_seed)[split]
-                ]
+                samples = [pool[i] for i in parts[split]]
         else:
             classes = list_classes(root)
             every = list_samples(root, classes)
-            indices = three_way_split(len(every), val_fraction, test_fraction, split_seed)[split]
+            labels = [label for _, label in every]
+            indices = three_way_split(
+                len(every), val_fraction, test_fraction, split_seed, fold, labels
+            )[split]
             samples = [every[i] for i in indices]
         # Augmentation draws from torch's RNG: in the main process (num_workers: 0) it is part
         # of the checkpointed state; in workers it follows each worker's seed.

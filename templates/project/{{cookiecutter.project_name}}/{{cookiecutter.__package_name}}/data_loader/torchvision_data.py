@@ -8,7 +8,7 @@ import torch
 from torch.utils.data import Dataset, Subset
 from torchvision.transforms import v2
 
-from ..base import BaseDataLoader, check_fractions, split_indices
+from ..base import BaseDataLoader, check_fractions, fold_split, split_indices
 from .image_files import ImageInputs, image_preprocessing
 from .transforms import image_transform
 
@@ -38,6 +38,7 @@ class TorchvisionDataLoader(ImageInputs, BaseDataLoader):
         batch_size: int = 128,
         val_fraction: float = 0.1,
         split_seed: int = 0,
+        fold: list[int] | None = None,  # [k, K]: k-fold cross-validation (train.py --folds)
         download: bool = True,
         num_workers: int = 2,
         seed: int = 0,
@@ -67,13 +68,16 @@ class TorchvisionDataLoader(ImageInputs, BaseDataLoader):
                 f"{name} not available in {data_dir!r} ({reason}); put {self.files} in "
                 f"{where} or set data_loader.args.download: true"
             ) from None
+        targets = torch.as_tensor(full.targets)  # type: ignore[attr-defined]
         if split == "test":
             indices = list(range(len(full)))  # type: ignore[arg-type]
+        elif fold is not None:  # val: fold k of the official training set, stratified
+            kept, val = fold_split(range(len(targets)), fold, split_seed, targets.tolist())
+            indices = kept if split == "train" else val
         else:
             kept, val = split_indices(len(full), val_fraction, split_seed)  # type: ignore[arg-type]
             indices = kept if split == "train" else val
         dataset = Subset(full, indices[:limit] if limit is not None else indices)
-        targets = torch.as_tensor(full.targets)  # type: ignore[attr-defined]
         super().__init__(
             dataset,
             batch_size=batch_size,
