@@ -201,6 +201,7 @@ def train(args: argparse.Namespace) -> None:
             lr_interval=lr_interval,
             channels_last=channels_last,
         )
+        trainer.epoch_callbacks = list(getattr(args, "epoch_callbacks", []))
         if checkpoint is not None:
             trainer.resume(checkpoint, origin=None if in_place else args.resume)
         elif weights is not None:

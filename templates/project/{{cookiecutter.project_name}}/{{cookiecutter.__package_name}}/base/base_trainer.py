@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 from abc import abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +86,8 @@ class BaseTrainer:
         # Set by the concrete trainer from its data: class names, input preparation.
         self.output_names: list[str] = []
         self.preprocessing: dict[str, Any] = {}
+        # Called as f(epoch, metrics) after each epoch's checkpoint (sweep.py prunes here).
+        self.epoch_callbacks: list[Callable[[int, dict[str, float]], None]] = []
         self.stop_signal: int | None = None
         self._first_signal_time = 0.0
 
@@ -114,6 +116,8 @@ class BaseTrainer:
                 improved = self._update_monitor(log)
                 self._after_epoch(log)
                 self._save_checkpoint(epoch, best=improved)
+                for callback in self.epoch_callbacks:
+                    callback(epoch, log)
                 if self.not_improved >= self.early_stop:
                     self.logger.info(
                         f"{self.mnt_metric} did not improve for {self.not_improved} epochs: "
