@@ -59,9 +59,9 @@ def test_new_without_tty_never_prompts(tmp_path: Path):
 
 def test_prompts_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(cli, "_interactive", lambda: True)
-    # description, author, dataset (a bad choice first), model, data_dir, tensorboard,
-    # github_actions
-    answers = "My thing\nAda\ncifar\nmnist\nmlp\n/data/\ny\nn\n"
+    # description, author, dataset (a bad choice first), model, data_dir, tensorboard, wandb,
+    # mlflow, github_actions
+    answers = "My thing\nAda\ncifar\nmnist\nmlp\n/data/\ny\nn\ny\nn\n"
     result = invoke("new", "demo", "-o", str(tmp_path), input=answers)
     assert result.exit_code == 0, result.output
     recorded = yaml.safe_load((tmp_path / "demo" / ".ptgen.yaml").read_text())
@@ -77,6 +77,8 @@ def test_prompts_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         "backbone": "resnet18",  # the default, recorded although it does not apply
         "data_dir": "/data/",
         "tensorboard": True,
+        "wandb": False,
+        "mlflow": True,
         "github_actions": False,
     }
     assert not (tmp_path / "demo" / ".github").exists()

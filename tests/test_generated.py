@@ -57,7 +57,9 @@ def test_generated_code_is_ruff_clean_imports_and_holds_only_chosen_files(
 ):
     # The longest allowed name: import lines must still fit the line length.
     name = "a-very-long-project-name-for-line-checks"
+    # The trackers go with TensorBoard: all on, or all off.
     options = {"dataset": dataset, "model": model, "tensorboard": tensorboard}
+    options |= {"wandb": tensorboard, "mlflow": tensorboard}
     if dataset in presets.REGRESSION_DATASETS:
         options["task"] = task
     project = generate(tmp_path, name, **options, github_actions=github_actions)
@@ -65,7 +67,8 @@ def test_generated_code_is_ruff_clean_imports_and_holds_only_chosen_files(
     run(sys.executable, "-m", "ruff", "format", "--check", "--no-cache", ".", cwd=project)
     files = {p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file()}
     package = name.replace("-", "_")
-    assert (f"{package}/logger/tensorboard.py" in files) == tensorboard
+    for tracker in ("tensorboard.py", "wandb_tracker.py", "mlflow_tracker.py"):
+        assert (f"{package}/logger/{tracker}" in files) == tensorboard
     assert (".github/workflows/ci.yml" in files) == github_actions
     manifest = presets.manifest()
     listed = {f for kind in manifest.values() for p in kind.values() for f in p["files"]}
@@ -73,7 +76,8 @@ def test_generated_code_is_ruff_clean_imports_and_holds_only_chosen_files(
     for file in listed:
         assert (f"{package}/{file}" in files) == (file in kept), file
     text = "\n".join((project / f).read_text() for f in files if f.endswith((".py", ".toml")))
-    assert ("tensorboard" in text) == tensorboard
+    for word in ("tensorboard", "wandb", "mlflow"):
+        assert (word in text) == tensorboard, word
     deps = manifest["dataset"][dataset]["dependencies"]
     assert ("torchvision" in text) == any(d.startswith("torchvision") for d in deps)
     assert ("sklearn" in text) == (dataset == "digits")
@@ -246,7 +250,15 @@ def test_every_example_trains_and_evaluates(tmp_path, example, requires_torch):
 # One project per dataset (and the backbone model): each runs its own test suite, which trains
 # on data it makes, stops mid-epoch and resumes bit-exactly, evaluates and predicts.
 REPRESENTATIVES = [
-    ("mnist", ["--set", "dataset=mnist", "--set", "model=mlp"], []),
+    (
+        "mnist",  # with both trackers: their offline stores are checked across a resume
+        [
+            a
+            for s in ("dataset=mnist", "model=mlp", "wandb=true", "mlflow=true")
+            for a in ("--set", s)
+        ],
+        [],
+    ),
     ("fashion", ["--set", "dataset=fashion_mnist"], []),
     ("cifar10", ["--set", "dataset=cifar10"], []),
     ("folder", ["--set", "dataset=image_folder"], []),

@@ -185,6 +185,18 @@ SCHEMA = Schema(
         ),
         Option("tensorboard", "bool", False, "Also log metrics to TensorBoard."),
         Option(
+            "wandb",
+            "bool",
+            False,
+            "Also track runs with Weights & Biases (offline unless WANDB_API_KEY is set).",
+        ),
+        Option(
+            "mlflow",
+            "bool",
+            False,
+            "Also track runs with MLflow (a local SQLite store unless MLFLOW_TRACKING_URI).",
+        ),
+        Option(
             "github_actions", "bool", True, "Add a GitHub Actions workflow running lint + tests."
         ),
     )

@@ -17,8 +17,15 @@ def paths(preset: dict) -> set[Path]:
 listed = {p for kind in PRESETS.values() for preset in kind.values() for p in paths(preset)}
 kept = {p for kind, name in CHOSEN.items() for p in paths(PRESETS[kind][name])}
 unused = sorted(listed - kept)
-if not {{ cookiecutter.tensorboard }}:
-    unused.append(PACKAGE / "logger" / "tensorboard.py")
+for tracker, chosen in [
+    ("tensorboard.py", {{ cookiecutter.tensorboard }}),
+    ("wandb_tracker.py", {{ cookiecutter.wandb }}),
+    ("mlflow_tracker.py", {{ cookiecutter.mlflow }}),
+]:
+    if not chosen:
+        unused.append(PACKAGE / "logger" / tracker)
+if not ({{ cookiecutter.wandb }} or {{ cookiecutter.mlflow }}):
+    unused.append(Path("tests") / "test_trackers.py")
 if not {{ cookiecutter.github_actions }}:
     unused.append(Path(".github"))
 

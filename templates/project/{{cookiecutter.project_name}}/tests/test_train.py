@@ -35,7 +35,10 @@ def run_dirs(args: list[str]) -> list[Path]:
     save_dir = next((a.split("=", 1)[1] for a in args if a.startswith("trainer.save_dir=")), None)
     if save_dir is None:
         save_dir = load_checkpoint(args[args.index("-r") + 1])["config"]["trainer"]["save_dir"]
-    return sorted(p for p in Path(save_dir).glob("*/*") if p.is_dir())
+    # (hidden folders beside the runs belong to trackers)
+    return sorted(
+        p for p in Path(save_dir).glob("*/*") if p.is_dir() and not p.parent.name.startswith(".")
+    )
 
 
 def train_ok(args: list[str]) -> Path:

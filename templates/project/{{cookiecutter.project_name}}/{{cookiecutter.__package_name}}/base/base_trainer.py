@@ -82,7 +82,7 @@ class BaseTrainer:
         if config.run_dir is None:
             raise ValueError("call config.start_run() before creating a trainer")
         self.checkpoint_dir: Path = config.run_dir
-        self.writer = MetricsWriter(self.checkpoint_dir{% if cookiecutter.tensorboard %}, tensorboard=cfg["tensorboard"]{% endif %})
+        self.writer = MetricsWriter(self.checkpoint_dir, config.config)
         # Set by the concrete trainer from its data: class names, input preparation.
         self.output_names: list[str] = []
         self.preprocessing: dict[str, Any] = {}
@@ -170,6 +170,9 @@ class BaseTrainer:
             "run_id": self.config.run_id,
             "output_names": self.output_names,
             "preprocessing": self.preprocessing,
+{%- if cookiecutter.wandb or cookiecutter.mlflow %}
+            "trackers": self.writer.tracker_ids(),  # resuming continues the same tracker runs
+{%- endif %}
             **self._state_dict(),
         }
         latest = self.checkpoint_dir / "latest.pt"
@@ -214,6 +217,10 @@ class BaseTrainer:
         set_rng_state(state["rng"][distributed.rank()])
         if distributed.is_main():
             self.writer.truncate_after(self.start_epoch - 1)
+{%- if cookiecutter.wandb or cookiecutter.mlflow %}
+        if origin is None:  # the same run folder: the same tracker runs
+            self.writer.continue_trackers(state.get("trackers", {}))
+{%- endif %}
         where = f"epoch {epoch}, batch {batch}" if batch else f"the end of epoch {epoch}"
         source = f" of {origin}" if origin is not None else ""
         self.logger.info(f"resumed from {where}{source} (step {self.global_step})")

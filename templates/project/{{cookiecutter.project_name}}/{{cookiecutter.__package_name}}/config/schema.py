@@ -72,7 +72,9 @@ TRAINER: dict[str, Field] = {
     "monitor": Field("min val_loss", "off, 'min <metric>' or 'max <metric>'", text),
     "early_stop": Field(10, "null (never) or an integer >= 1", optional(integer(1))),
     "log_step": Field(10, "an integer >= 1", integer(1)),{% if cookiecutter.tensorboard %}
-    "tensorboard": Field(True, "true or false", boolean),{% endif %}
+    "tensorboard": Field(True, "true or false", boolean),{% endif %}{% if cookiecutter.wandb %}
+    "wandb": Field(True, "true or false", boolean),{% endif %}{% if cookiecutter.mlflow %}
+    "mlflow": Field(True, "true or false", boolean),{% endif %}
 }
 TOP: dict[str, Field] = {
     "name": Field(

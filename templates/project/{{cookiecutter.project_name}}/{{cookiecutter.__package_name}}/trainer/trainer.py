@@ -256,6 +256,10 @@ class Trainer(BaseTrainer):
         if not losses:
             return
         mean = sum(losses) / len(losses)
+{%- if cookiecutter.wandb or cookiecutter.mlflow %}
+        if distributed.is_main():
+            self.writer.write_step(self.global_step, {"loss": mean})
+{%- endif %}
         self.progress.status = f"loss {mean:.4f}"
         message = f"epoch {epoch} [{batch}/{self.len_epoch}] loss {mean:.6f}"
         if self.progress.enabled:
