@@ -42,6 +42,10 @@ def old_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     text = config.read_text()
     assert "  epochs: {{ data.epochs }}\n" in text
     config.write_text(text.replace("  epochs: {{ data.epochs }}\n", "  epochs: 3\n", 1))
+    # Its hook differs too: each template's own Jinja extension must render its own hook
+    # (an extension cached from the installed template once left the old hook unrendered).
+    hook = old / "hooks" / "post_gen_project.py"
+    hook.write_text(hook.read_text() + "# release 0.0.1\n")
     history = tmp_path / "history"
     history.mkdir()
     archive_template(old, history / f"{OLD}.tar.gz")

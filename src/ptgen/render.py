@@ -139,6 +139,9 @@ class Generation:
         out.mkdir()
         saved_tempdir = tempfile.tempdir
         tempfile.tempdir = str(private / "tmp")
+        # Each template brings its own Jinja extensions (local_extensions.py): a module that an
+        # earlier render in this process imported (another template version) must not be used.
+        sys.modules.pop("local_extensions", None)
         try:
             result = cookiecutter(
                 str(self.template),
@@ -156,6 +159,7 @@ class Generation:
             raise PtgenError(f"template failed to render: {reason}") from exc
         finally:
             tempfile.tempdir = saved_tempdir
+            sys.modules.pop("local_extensions", None)
         project = Path(result)
         self._verify(out, project)
         # Which template made this project, exactly: `ptgen update` renders it again.
