@@ -37,6 +37,23 @@ def generate(out: Path, name: str, **options: object) -> Path:
     return out / name
 
 
+# The core of a generated suite: train, stop mid-epoch and resume bit-exactly, evaluate,
+# predict; plus each preset's and tracker's own test file.
+CORE = [
+    "-k",
+    " or ".join(
+        [
+            "train_writes_run_folder",
+            "stop_mid_epoch",
+            "predict",
+            "prepared",
+            "test_cifar10",
+            "test_image_folder",
+            "test_backbone",
+            "test_trackers",
+        ]
+    ),
+]
 # A loaded machine may need longer: PTGEN_TEST_TIMEOUT=1800 python -m pytest ...
 TIMEOUT = int(os.environ.get("PTGEN_TEST_TIMEOUT", "600"))
 
@@ -141,7 +158,7 @@ def test_default_project_installs_trains_resumes_and_evaluates(tmp_path, require
 @pytest.mark.slow
 def test_mnist_tensorboard_project_passes_its_own_tests(tmp_path, requires_torch):
     project = generate(tmp_path, "e2e-mnist", dataset="mnist", tensorboard=True)
-    run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project)
+    run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *CORE, cwd=project)
     # A real training run on MNIST-format files, read by torchvision without a download.
     data, runs = tmp_path / "data", tmp_path / "runs"
     make_data = [REPO / "benchmarks" / "make_fake_mnist.py", data, "--train", "300", "--test", "60"]
@@ -247,25 +264,9 @@ def test_every_example_trains_and_evaluates(tmp_path, example, requires_torch):
         assert metrics["accuracy"] > 0.5, metrics  # ten classes: chance is 0.1
 
 
-# One project per dataset (and the backbone model, and the trackers): each runs the core of
-# its own test suite, which trains on data it makes, stops mid-epoch and resumes bit-exactly,
-# evaluates and predicts, plus the preset's own test file. (The digits project runs its whole
-# suite in test_generated_digits_project_passes_its_own_tests.)
-CORE = [
-    "-k",
-    " or ".join(
-        [
-            "train_writes_run_folder",
-            "stop_mid_epoch",
-            "predict",
-            "prepared",
-            "test_cifar10",
-            "test_image_folder",
-            "test_backbone",
-            "test_trackers",
-        ]
-    ),
-]
+# One project per dataset (and the backbone model, and the trackers): each runs the CORE of
+# its own suite on data it makes. (The default project runs its whole suite, slow tests too,
+# in test_default_project_installs_trains_resumes_and_evaluates.)
 REPRESENTATIVES = [
     (
         "mnist",  # with both trackers: their offline stores are checked across a resume
