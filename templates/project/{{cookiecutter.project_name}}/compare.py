@@ -87,6 +87,7 @@ def table(summaries: list[dict[str, Any]]) -> list[list[str]]:
 def plot(summaries: list[dict[str, Any]], out: Path) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     figure = Figure(figsize=(7, 4.5))
     FigureCanvasAgg(figure)
@@ -95,6 +96,7 @@ def plot(summaries: list[dict[str, Any]], out: Path) -> None:
         epochs, values = s["curve"]
         axes.plot(epochs, values, marker=".", label=f"{s['run'].parent.name}/{s['run'].name}")
     axes.set_xlabel("epoch")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylabel(summaries[0]["metric"])
     axes.grid(alpha=0.3)
     axes.legend(fontsize="small")

@@ -7,8 +7,9 @@ The space names config keys (dotted, as --set takes them) and how to draw each:
     optimizer.type: {choice: [AdamW, SGD]}
 
 Each trial is an ordinary run (its own run folder) of the config with the drawn values; its
-score is the best value of `trainer.monitor`. TPE draws the values; a trial whose monitored
-metric is worse than the median of earlier trials at the same epoch is pruned. The study
+score is the best value of `trainer.monitor`. TPE draws the values; from epoch 2 on
+(`--prune-after`), a trial whose monitored metric is worse than the median of earlier trials
+at the same epoch is pruned. The study
 lives in an SQLite file beside the runs, so an interrupted sweep resumes where it stopped
 (the same command), and `--storage URL` (any database Optuna supports) lets several machines
 share one study. The best trial's config is written out as best_config.yaml.
@@ -111,7 +112,7 @@ def sweep(args: argparse.Namespace) -> Any:
         load_if_exists=True,
         direction="minimize" if mode == "min" else "maximize",
         sampler=optuna.samplers.TPESampler(seed=args.seed),
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=1, n_warmup_steps=1)
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=1, n_warmup_steps=args.prune_after)
         if args.prune
         else optuna.pruners.NopPruner(),
     )
@@ -161,6 +162,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--study", help="study name (default: <config name>-sweep)")
     parser.add_argument("--seed", type=int, default=0, help="the sampler's seed")
     parser.add_argument("--no-prune", dest="prune", action="store_false", help="never prune")
+    parser.add_argument(
+        "--prune-after",
+        type=int,
+        default=2,
+        metavar="N",
+        help="prune only from epoch N on (early epochs say little; default 2)",
+    )
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args(argv)
     try:

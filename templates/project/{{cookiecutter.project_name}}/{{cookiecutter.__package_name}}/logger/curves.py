@@ -34,6 +34,7 @@ def draw_curves(metrics_csv: Path, out: Path, title: str = "") -> None:
     """Write `out` (PNG) from `metrics_csv`, atomically: a reader never sees half a file."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     columns = read_columns(metrics_csv)
     names = panels(columns)
@@ -56,6 +57,7 @@ def draw_curves(metrics_csv: Path, out: Path, title: str = "") -> None:
             axes.set_yscale("log")
         axes.set_title(name, fontsize="medium")
         axes.set_xlabel("epoch")
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.grid(alpha=0.3)
     if title:
         figure.suptitle(title)
