@@ -27,6 +27,7 @@ from ptgen.update import (
     Change,
     Plan,
     apply,
+    preset_paths,
     read_added,
     read_state,
     render,
@@ -214,10 +215,6 @@ def preset_manifest(kind: str, name: str, template: Path | None = None) -> dict:
 
     spec = json.loads(((template or template_dir()) / "cookiecutter.json").read_text())
     return spec["_presets"][kind][name]
-
-
-def preset_paths(preset: dict, package: str) -> list[str]:
-    return [f"{package}/{f}" for f in preset["files"]] + [f"tests/{t}" for t in preset["tests"]]
 
 
 def add_component(project: Path, kind: str, name: str) -> Plan:

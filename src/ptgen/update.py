@@ -187,11 +187,13 @@ def preset_files(
             )
         except PtgenError:
             continue  # no longer fits the project's answers: left as it is
-        paths = [f"{package}/{f}" for f in preset["files"]] + [
-            f"tests/{t}" for t in preset["tests"]
-        ]
-        found |= {rel: rendered[rel] for rel in paths if rel in rendered}
+        found |= {rel: rendered[rel] for rel in preset_paths(preset, package) if rel in rendered}
     return found
+
+
+def preset_paths(preset: dict[str, Any], package: str) -> list[str]:
+    """A preset's files (from the manifest) as paths in the project."""
+    return [f"{package}/{f}" for f in preset["files"]] + [f"tests/{t}" for t in preset["tests"]]
 
 
 def shipped_versions() -> list[str]:

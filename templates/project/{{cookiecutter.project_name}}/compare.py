@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from {{ cookiecutter.__package_name }}.config import ConfigError, load_yaml
-from {{ cookiecutter.__package_name }}.logger.curves import read_columns
+from {{ cookiecutter.__package_name }}.logger.curves import best_epoch, read_columns
 
 SKIPPED = ("trainer.save_dir",)  # differs between runs without changing them
 
@@ -44,16 +44,13 @@ def summarize(run: Path) -> dict[str, Any]:
     config = load_yaml(run / "config.yaml")
     mode, _, metric = str(config["trainer"].get("monitor", "min val_loss")).partition(" ")
     columns = read_columns(run / "metrics.csv")
-    values = columns.get(metric, [])
-    epochs = columns.get("epoch", [])
-    finite = [(v, e) for v, e in zip(values, epochs, strict=False) if not math.isnan(v)]
-    best = (min if mode == "min" else max)(finite, default=(math.nan, math.nan))
+    best = best_epoch(columns, metric, mode)
     return {
         "run": run,
         "config": flatten(config),
         "metric": metric,
         "mode": mode,
-        "curve": (columns.get("epoch", []), values),
+        "curve": (columns.get("epoch", []), columns.get(metric, [])),
         "best": best[0],
         "best_epoch": best[1],
         "epochs": len(columns.get("epoch", [])),

@@ -20,7 +20,6 @@ Needs the `sweep` extra: pip install -e ".[sweep]".
 import argparse
 import copy
 import json
-import math
 import os
 import sys
 from pathlib import Path
@@ -36,7 +35,7 @@ from {{ cookiecutter.__package_name }}.config import (
     parse_override,
 )
 from {{ cookiecutter.__package_name }}.config.parser import parse_yaml
-from {{ cookiecutter.__package_name }}.logger.curves import read_columns
+from {{ cookiecutter.__package_name }}.logger.curves import best_epoch, read_columns
 
 
 class TrialFailed(Exception):
@@ -82,14 +81,6 @@ def suggest(trial: Any, space: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return drawn
 
 
-def best_value(run_dir: Path, metric: str, mode: str) -> float:
-    column = read_columns(run_dir / "metrics.csv").get(metric, [])
-    values = [v for v in column if not math.isnan(v)]
-    if not values:
-        return math.nan
-    return min(values) if mode == "min" else max(values)
-
-
 def sweep(args: argparse.Namespace) -> Any:
     try:
         import optuna
@@ -133,7 +124,7 @@ def sweep(args: argparse.Namespace) -> Any:
         if code != 0:
             raise TrialFailed(f"trial {trial.number} failed (train.py exit {code}; see above)")
         trial.set_user_attr("run_dir", str(run_args.run_dir))
-        return best_value(run_args.run_dir, metric, mode)
+        return best_epoch(read_columns(run_args.run_dir / "metrics.csv"), metric, mode)[0]
 
     finished = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     remaining = args.trials - len(study.get_trials(states=finished))

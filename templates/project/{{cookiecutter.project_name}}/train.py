@@ -32,6 +32,7 @@ from {{ cookiecutter.__package_name }}.config import (
     validate,
 )
 from {{ cookiecutter.__package_name }}.logger import setup_logging
+from {{ cookiecutter.__package_name }}.logger.curves import best_epoch, read_columns
 from {{ cookiecutter.__package_name }}.trainer import (
     Trainer,
     build_optimizer,
@@ -233,11 +234,7 @@ def cross_validate(args: argparse.Namespace) -> int:
     if not distributed.is_main():
         return 0
     mode, _, metric = str(load_yaml(runs[0] / "config.yaml")["trainer"]["monitor"]).partition(" ")
-    best = []
-    for run_dir in runs:
-        with open(run_dir / "metrics.csv", newline="", encoding="utf-8") as f:
-            values = [float(row[metric]) for row in csv.DictReader(f)]
-        best.append(min(values) if mode == "min" else max(values))
+    best = [best_epoch(read_columns(r / "metrics.csv"), metric, mode)[0] for r in runs]
     mean, std = statistics.mean(best), statistics.stdev(best)
     summary = runs[0].parent / f"kfold-{runs[0].name}.csv"
     with open(summary, "w", newline="", encoding="utf-8") as f:

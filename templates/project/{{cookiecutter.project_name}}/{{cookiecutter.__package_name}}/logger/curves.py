@@ -23,6 +23,13 @@ def read_columns(path: Path) -> dict[str, list[float]]:
     return columns
 
 
+def best_epoch(columns: dict[str, list[float]], metric: str, mode: str) -> tuple[float, float]:
+    """(best value, its epoch) of `metric` (mode: min or max); (nan, nan) if it has none."""
+    pairs = zip(columns.get(metric, []), columns.get("epoch", []), strict=False)
+    finite = [(value, epoch) for value, epoch in pairs if not math.isnan(value)]
+    return (min if mode == "min" else max)(finite, default=(math.nan, math.nan))
+
+
 def panels(columns: dict[str, list[float]]) -> list[str]:
     """One panel per training quantity (its val_ twin drawn in it), the learning rate last."""
     names = [n for n in columns if n not in NOT_CURVES and not n.startswith("val_") and n != "lr"]
